@@ -1,0 +1,4 @@
+module github.com/aidflow/aidflow/web
+
+go 1.26.8
+
