@@ -29,7 +29,7 @@ type Envelope struct {
 	Source string `json:"source"`
 	// Subject is the id of the entity the event is about (a need, an
 	// allocation, an organization).
-	Subject string `json:"subject"`
+	Subject string    `json:"subject"`
 	Time    time.Time `json:"time"`
 	// OrgID is the organization the event concerns (the actor or the owner),
 	// so the audit log can be queried per organization.
