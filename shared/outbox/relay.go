@@ -1,0 +1,207 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/aidflow/aidflow/shared/logging"
+)
+
+// Publisher sends an encoded event and returns once the broker stored it.
+type Publisher interface {
+	PublishRaw(ctx context.Context, subject, id string, data []byte) error
+}
+
+type ref struct {
+	coll *mongo.Collection
+	id   any
+}
+
+// Relay publishes the events that aggregates hold in their outbox.
+type Relay struct {
+	pub   Publisher
+	log   *slog.Logger
+	colls []*mongo.Collection
+
+	workers []chan ref
+	mu      sync.Mutex
+	// queued holds aggregates waiting for a worker, so a burst of writes to
+	// one aggregate is relayed in one read.
+	queued   map[string]bool
+	overflow bool
+	wg       sync.WaitGroup
+
+	// BeforePublish, when set, runs before each publish: a failpoint for
+	// tests that kill the process between the write and the publish.
+	BeforePublish func()
+}
+
+// SweepEvery is how often the relay sweeps again after a notification
+// could not be queued.
+const SweepEvery = 5 * time.Second
+
+// Workers is how many aggregates are relayed at once. One aggregate always
+// goes to the same worker, so its events keep their order.
+const Workers = 4
+
+// NewRelay publishes through pub.
+func NewRelay(pub Publisher, log *slog.Logger) *Relay {
+	if log == nil {
+		log = logging.Discard()
+	}
+	r := &Relay{pub: pub, log: log, queued: map[string]bool{}}
+	for range Workers {
+		r.workers = append(r.workers, make(chan ref, 1024))
+	}
+	return r
+}
+
+// Watch registers a collection whose documents may hold outbox entries;
+// Run sweeps it at start.
+func (r *Relay) Watch(colls ...*mongo.Collection) { r.colls = append(r.colls, colls...) }
+
+func key(c *mongo.Collection, id any) string { return fmt.Sprintf("%s\x00%v", c.Name(), id) }
+
+// Notify asks the relay to publish the aggregate's pending events.
+func (r *Relay) Notify(coll *mongo.Collection, id any) {
+	k := key(coll, id)
+	r.mu.Lock()
+	if r.queued[k] {
+		r.mu.Unlock()
+		return
+	}
+	r.queued[k] = true
+	r.mu.Unlock()
+	h := fnv.New32a()
+	h.Write([]byte(k))
+	select {
+	case r.workers[h.Sum32()%uint32(len(r.workers))] <- ref{coll, id}:
+	default:
+		// The broker is behind: never block the writer. The aggregate keeps
+		// its entries and the next periodic sweep finds it.
+		r.mu.Lock()
+		delete(r.queued, k)
+		r.overflow = true
+		r.mu.Unlock()
+	}
+}
+
+// Run sweeps every watched collection for events left behind by a crash,
+// then relays notified aggregates until ctx ends. Failed publishes are
+// retried with backoff; nothing is dropped while the process lives, and
+// what a crash leaves is found by the next sweep.
+func (r *Relay) Run(ctx context.Context) error {
+	for i := range r.workers {
+		r.wg.Add(1)
+		go r.work(ctx, r.workers[i])
+	}
+	if err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+		r.log.Error("outbox sweep", "err", err)
+	}
+	tick := time.NewTicker(SweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.wg.Wait()
+			return nil
+		case <-tick.C:
+			r.mu.Lock()
+			again := r.overflow
+			r.overflow = false
+			r.mu.Unlock()
+			if again {
+				if err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
+					r.log.Error("outbox sweep", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// Sweep notifies every aggregate that still holds outbox entries. It reads
+// whole collections, so it runs at start, not on a request path.
+func (r *Relay) Sweep(ctx context.Context) error {
+	var errs []error
+	for _, c := range r.colls {
+		cur, err := c.Find(ctx, bson.D{{Key: Field + ".0", Value: bson.D{{Key: "$exists", Value: true}}}},
+			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for cur.Next(ctx) {
+			var d struct {
+				ID any `bson:"_id"`
+			}
+			if err := cur.Decode(&d); err == nil {
+				r.Notify(c, d.ID)
+			}
+		}
+		errs = append(errs, cur.Err())
+		_ = cur.Close(ctx)
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Relay) work(ctx context.Context, in chan ref) {
+	defer r.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case x := <-in:
+			r.mu.Lock()
+			delete(r.queued, key(x.coll, x.id))
+			r.mu.Unlock()
+			for attempt := 0; ; attempt++ {
+				err := r.relay(ctx, x)
+				if err == nil || ctx.Err() != nil {
+					break
+				}
+				delay := min(time.Duration(1<<min(attempt, 6))*100*time.Millisecond, 5*time.Second)
+				r.log.Warn("outbox relay failed; retrying", "collection", x.coll.Name(), "id", x.id, "delay", delay, "err", err)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(delay):
+				}
+			}
+		}
+	}
+}
+
+func (r *Relay) relay(ctx context.Context, x ref) error {
+	var d struct {
+		Outbox []Entry `bson:"outbox"`
+	}
+	err := x.coll.FindOne(ctx, bson.D{{Key: "_id", Value: x.id}}, options.FindOne().SetProjection(bson.D{{Key: Field, Value: 1}})).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(d.Outbox) == 0 {
+		return nil
+	}
+	for _, e := range d.Outbox {
+		if r.BeforePublish != nil {
+			r.BeforePublish()
+		}
+		if err := r.pub.PublishRaw(ctx, e.Subject, e.ID, []byte(e.Payload)); err != nil {
+			return err
+		}
+	}
+	_, err = x.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: x.id}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: d.Outbox}}}})
+	return err
+}
