@@ -1,0 +1,128 @@
+// Package mongo stores the registry's organizations in MongoDB, one document
+// per organization with its token records and its outbox.
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/registry/domain"
+	"github.com/aidflow/aidflow/shared/keymutex"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/outbox"
+)
+
+// Collection is the organizations' collection name.
+const Collection = "orgs"
+
+// Orgs is the MongoDB domain.Repository.
+type Orgs struct {
+	coll  *mongo.Collection
+	relay *outbox.Relay
+	locks keymutex.Map
+}
+
+// NewOrgs stores organizations in db and relays their events through relay.
+func NewOrgs(db *mongo.Database, relay *outbox.Relay) *Orgs {
+	c := db.Collection(Collection)
+	relay.Watch(c)
+	return &Orgs{coll: c, relay: relay}
+}
+
+type tokenDoc struct {
+	ID        string     `bson:"id"`
+	CreatedAt time.Time  `bson:"created_at"`
+	RevokedAt *time.Time `bson:"revoked_at,omitempty"`
+}
+
+type orgDoc struct {
+	ID           string     `bson:"_id"`
+	Name         string     `bson:"name"`
+	Role         string     `bson:"role"`
+	Region       string     `bson:"region"`
+	FacilityType string     `bson:"facility_type,omitempty"`
+	CreatedAt    time.Time  `bson:"created_at"`
+	Tokens       []tokenDoc `bson:"tokens"`
+}
+
+func toDoc(o domain.Org) orgDoc {
+	d := orgDoc{ID: o.ID, Name: o.Name, Role: o.Role, Region: o.Region, FacilityType: o.FacilityType, CreatedAt: o.CreatedAt, Tokens: []tokenDoc{}}
+	for _, t := range o.Tokens {
+		d.Tokens = append(d.Tokens, tokenDoc(t))
+	}
+	return d
+}
+
+func (d orgDoc) org() domain.Org {
+	o := domain.Org{ID: d.ID, Name: d.Name, Role: d.Role, Region: d.Region, FacilityType: d.FacilityType, CreatedAt: d.CreatedAt.UTC()}
+	for _, t := range d.Tokens {
+		o.Tokens = append(o.Tokens, domain.Token(t))
+	}
+	return o
+}
+
+func (r *Orgs) Create(ctx context.Context, o domain.Org, evs ...events.Envelope) error {
+	err := r.relay.Insert(ctx, r.coll, toDoc(o), evs...)
+	if mongox.IsDuplicate(err) {
+		return domain.ErrOrgExists
+	}
+	return err
+}
+
+func (r *Orgs) Get(ctx context.Context, id string) (domain.Org, error) {
+	var d orgDoc
+	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return domain.Org{}, domain.ErrOrgNotFound
+	}
+	if err != nil {
+		return domain.Org{}, err
+	}
+	return d.org(), nil
+}
+
+func (r *Orgs) Update(ctx context.Context, id string, change func(*domain.Org) ([]events.Envelope, error)) (domain.Org, error) {
+	unlock := r.locks.Lock(id)
+	defer unlock()
+	o, err := r.Get(ctx, id)
+	if err != nil {
+		return domain.Org{}, err
+	}
+	evs, err := change(&o)
+	if err != nil {
+		return domain.Org{}, err
+	}
+	d := toDoc(o)
+	set := bson.D{{Key: "$set", Value: bson.D{{Key: "name", Value: d.Name}, {Key: "facility_type", Value: d.FacilityType}, {Key: "tokens", Value: d.Tokens}}}}
+	if err := r.relay.Update(ctx, r.coll, id, set, evs...); err != nil {
+		return domain.Org{}, err
+	}
+	return o, nil
+}
+
+// List reads organizations in id order. Organizations number in the
+// thousands at most, and only the operator lists them.
+func (r *Orgs) List(ctx context.Context, after string, limit int) ([]domain.Org, error) {
+	filter := bson.D{}
+	if after != "" {
+		filter = bson.D{{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}}}
+	}
+	cur, err := r.coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, err
+	}
+	var docs []orgDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, err
+	}
+	out := make([]domain.Org, 0, len(docs))
+	for _, d := range docs {
+		out = append(out, d.org())
+	}
+	return out, nil
+}

@@ -1,0 +1,34 @@
+// Package app holds the registry's use cases, one file each.
+package app
+
+import (
+	"time"
+
+	"github.com/aidflow/aidflow/services/registry/domain"
+	"github.com/aidflow/aidflow/shared/auth"
+)
+
+// Source is the event source name of this service.
+const Source = "registry"
+
+// App is the registry's use cases over a repository and the token signer.
+type App struct {
+	Orgs   domain.Repository
+	Signer *auth.Signer
+	Now    func() time.Time
+}
+
+// New returns the use cases.
+func New(orgs domain.Repository, signer *auth.Signer) *App {
+	return &App{Orgs: orgs, Signer: signer, Now: time.Now}
+}
+
+// IssuedToken is a new token and its id.
+type IssuedToken struct {
+	TokenID string `json:"token_id"`
+	Token   string `json:"token"`
+}
+
+func (a *App) sign(o domain.Org, tokenID string) (string, error) {
+	return a.Signer.Sign(auth.Claims{TokenID: tokenID, OrgID: o.ID, Role: o.Role, Region: o.Region, IssuedAt: a.Now().Unix()})
+}

@@ -1,0 +1,3 @@
+package service
+
+func spec(string) []byte { return nil }

@@ -1,0 +1,267 @@
+// Package platform wires what every Aidflow service needs at start: config,
+// logger, its own MongoDB database, the JetStream bus and streams, token
+// verification with revocations followed from the registry's stream, the
+// outbox relay, the processed-event and idempotency records, and the HTTP
+// server. A service's own `service` package builds on one Platform.
+package platform
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/bus"
+	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/httpx"
+	"github.com/aidflow/aidflow/shared/logging"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/outbox"
+)
+
+// Config is what every service reads from its environment.
+type Config struct {
+	Service string
+	// HTTPAddr is where the service listens on its own (AIDFLOW_HTTP_ADDR);
+	// empty when the local stack serves its handler behind the gateway.
+	HTTPAddr string
+	NATSURL  string // NATS_URL
+	MongoURI string // MONGO_URI
+	// MongoDB is the service's own database (MONGO_DB, default aidflow_<service>).
+	MongoDB        string
+	TokenPublicKey ed25519.PublicKey // AIDFLOW_TOKEN_PUBLIC_KEY
+	LogLevel       string            // AIDFLOW_LOG_LEVEL
+	StreamReplicas int               // NATS_STREAM_REPLICAS
+	Logger         *slog.Logger      // set by the local stack; else built from LogLevel
+}
+
+// LoadConfig reads the common variables; the caller reads its own from the
+// same loader and then checks l.Err().
+func LoadConfig(service string, l *config.Loader) Config {
+	c := Config{
+		Service:        service,
+		HTTPAddr:       l.String("AIDFLOW_HTTP_ADDR", ":8080"),
+		NATSURL:        l.Required("NATS_URL"),
+		MongoURI:       l.Required("MONGO_URI"),
+		MongoDB:        l.String("MONGO_DB", "aidflow_"+service),
+		LogLevel:       l.String("AIDFLOW_LOG_LEVEL", "info"),
+		StreamReplicas: l.Int("NATS_STREAM_REPLICAS", 1),
+	}
+	if s := l.Required("AIDFLOW_TOKEN_PUBLIC_KEY"); s != "" {
+		k, err := auth.ParsePublicKey(s)
+		l.Check("AIDFLOW_TOKEN_PUBLIC_KEY", err == nil, fmt.Sprint(err))
+		c.TokenPublicKey = k
+	}
+	return c
+}
+
+// Platform is one service's connections and shared machinery.
+type Platform struct {
+	Cfg       Config
+	Log       *slog.Logger
+	Mongo     *mongo.Client
+	DB        *mongo.Database
+	Bus       *bus.Bus
+	Verifier  *auth.Verifier
+	Relay     *outbox.Relay
+	Processed *mongox.Processed
+	HTTP      *echo.Echo
+
+	idem      *mongox.Idempotency
+	mu        sync.Mutex
+	readiness []func(context.Context) error
+	revoked   *bus.Follower
+	consumers []*bus.Consumer
+	starters  []func(context.Context) error
+}
+
+// Open connects everything. openapi is served at /openapi.json.
+func Open(ctx context.Context, cfg Config, openapi []byte) (*Platform, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = logging.New(cfg.Service, os.Stderr, cfg.LogLevel)
+	}
+	p := &Platform{Cfg: cfg, Log: log}
+	var err error
+	if p.Mongo, err = mongox.Connect(ctx, cfg.MongoURI, "aidflow-"+cfg.Service); err != nil {
+		return nil, err
+	}
+	p.DB = p.Mongo.Database(cfg.MongoDB)
+	if err := mongox.EnsureCollections(ctx, p.DB, "processed_events", "idempotency_keys"); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Processed = mongox.NewProcessed(p.DB)
+	p.idem = mongox.NewIdempotency(p.DB)
+	if p.Bus, err = bus.Connect(ctx, bus.Options{URL: cfg.NATSURL, Name: cfg.Service, Logger: log, Replicas: cfg.StreamReplicas}); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if err := p.Bus.EnsureStreams(ctx, events.Services...); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Relay = outbox.NewRelay(p.Bus, log)
+	p.Verifier = auth.NewVerifier(cfg.TokenPublicKey)
+	// Revocations: every service replays the registry's revocations at start
+	// and follows new ones, so a revoked token is refused within moments
+	// everywhere, with no call to the registry per request.
+	if p.revoked, err = p.Bus.Follow(ctx, "registry", []string{events.TokenRevokedType}, func(e events.Envelope) {
+		var d events.TokenRevoked
+		if e.Decode(&d) == nil {
+			p.Verifier.Revoke(d.TokenID)
+		}
+	}); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.HTTP = httpx.New(httpx.Options{Service: cfg.Service, Logger: log, Ready: p.Ready, OpenAPI: openapi})
+	return p, nil
+}
+
+// Authed returns a route group that requires a valid token and honours
+// Idempotency-Key per organization.
+func (p *Platform) Authed(prefix string) *echo.Group {
+	return p.HTTP.Group(prefix, auth.Middleware(p.Verifier), httpx.Idempotency(p.idem, auth.OrgScope))
+}
+
+// AddReadiness adds a check to /readyz (e.g. a read model loaded).
+func (p *Platform) AddReadiness(check func(context.Context) error) {
+	p.mu.Lock()
+	p.readiness = append(p.readiness, check)
+	p.mu.Unlock()
+}
+
+// OnStart registers work started by Run (cron schedules, loaders).
+func (p *Platform) OnStart(f func(context.Context) error) { p.starters = append(p.starters, f) }
+
+// Consume starts a durable consumer whose handler is skipped for events
+// already processed. Readiness waits for nothing here: consumers catch up
+// in the background and /readyz stays cheap.
+func (p *Platform) Consume(ctx context.Context, spec bus.ConsumerSpec, h bus.Handler) error {
+	c, err := p.Bus.Consume(ctx, spec, p.Processed, h)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.consumers = append(p.consumers, c)
+	p.mu.Unlock()
+	return nil
+}
+
+// CaughtUp reports whether every consumer has handled every stored event;
+// tests and the local stack's demo loader wait on it.
+func (p *Platform) CaughtUp(ctx context.Context) bool {
+	p.mu.Lock()
+	cs := append([]*bus.Consumer(nil), p.consumers...)
+	p.mu.Unlock()
+	for _, c := range cs {
+		if ok, err := c.CaughtUp(ctx); err != nil || !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Ready is /readyz: database, NATS, revocations replayed, service checks.
+func (p *Platform) Ready(ctx context.Context) error {
+	if err := mongox.Ready(p.Mongo)(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if err := p.Bus.Ready(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-p.revoked.CaughtUp():
+	default:
+		return errors.New("token revocations not yet replayed")
+	}
+	p.mu.Lock()
+	checks := append([]func(context.Context) error(nil), p.readiness...)
+	p.mu.Unlock()
+	for _, c := range checks {
+		if err := c(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run starts the relay and the registered starters, serves HTTP on
+// Cfg.HTTPAddr when set, and returns when ctx ends, after a graceful stop.
+func (p *Platform) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); _ = p.Relay.Run(ctx) }()
+	for _, f := range p.starters {
+		if err := f(ctx); err != nil {
+			cancel()
+			wg.Wait()
+			return err
+		}
+	}
+	errc := make(chan error, 1)
+	var srv *http.Server
+	if p.Cfg.HTTPAddr != "" {
+		ln, err := net.Listen("tcp", p.Cfg.HTTPAddr)
+		if err != nil {
+			cancel()
+			wg.Wait()
+			return fmt.Errorf("listen on %s: %w", p.Cfg.HTTPAddr, err)
+		}
+		p.Log.Info("listening", "addr", ln.Addr().String())
+		srv = &http.Server{Handler: p.HTTP, ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- srv.Serve(ln) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	if srv != nil {
+		sctx, scancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+		_ = srv.Shutdown(sctx)
+		scancel()
+	}
+	cancel()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close stops consumers and closes connections.
+func (p *Platform) Close() {
+	p.mu.Lock()
+	cs := p.consumers
+	p.consumers = nil
+	p.mu.Unlock()
+	for _, c := range cs {
+		c.Stop()
+	}
+	if p.revoked != nil {
+		p.revoked.Stop()
+	}
+	if p.Bus != nil {
+		p.Bus.Close()
+	}
+	if p.Mongo != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		_ = p.Mongo.Disconnect(ctx)
+		cancel()
+	}
+}
