@@ -69,6 +69,8 @@ var apiEndpoints = []endpoint{
 
 // Endpoints beyond API.md's tables that the design gives a service.
 var extraEndpoints = []endpoint{
+	{"GET", "/v1/orgs", "registry"},
+	{"GET", "/v1/orgs/{id}", "registry"},
 	{"POST", "/v1/stock-reports", "demand"},
 	{"GET", "/v1/stock-reports", "demand"},
 }
