@@ -33,8 +33,9 @@ import (
 // Config is what every service reads from its environment.
 type Config struct {
 	Service string
-	// HTTPAddr is where the service listens on its own (AIDFLOW_HTTP_ADDR);
-	// empty when the local stack serves its handler behind the gateway.
+	// HTTPAddr is where the service listens on its own (AIDFLOW_HTTP_ADDR,
+	// default :8080); "off" (the local stack) serves the handler in-process
+	// behind the gateway instead.
 	HTTPAddr string
 	NATSURL  string // NATS_URL
 	MongoURI string // MONGO_URI
@@ -57,6 +58,9 @@ func LoadConfig(service string, l *config.Loader) Config {
 		MongoDB:        l.String("MONGO_DB", "aidflow_"+service),
 		LogLevel:       l.String("AIDFLOW_LOG_LEVEL", "info"),
 		StreamReplicas: l.Int("NATS_STREAM_REPLICAS", 1),
+	}
+	if c.HTTPAddr == "off" {
+		c.HTTPAddr = "" // served in-process behind the local stack's gateway
 	}
 	if s := l.Required("AIDFLOW_TOKEN_PUBLIC_KEY"); s != "" {
 		k, err := auth.ParsePublicKey(s)

@@ -1,3 +1,8 @@
 package service
 
-func spec(string) []byte { return nil }
+import "github.com/aidflow/aidflow/contracts/openapi"
+
+func spec(name string) []byte {
+	b, _ := openapi.Spec(name)
+	return b
+}
