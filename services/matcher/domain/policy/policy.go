@@ -1,0 +1,560 @@
+// Package policy is Aidflow's published matching policy (DESIGN.md,
+// "Matching policy") as one pure function: a market in, decisions out. It
+// does no I/O and reads no clock, so anyone can replay it with the same
+// inputs and get the same decisions, the conformance cases are a table
+// test, and a later version can replace the inside of Match without
+// touching the service around it.
+//
+// Version 0.1, in words:
+//  1. Only open needs are served (not cancelled, not stale, something still
+//     outstanding). An offer only meets needs whose accepted product
+//     standards include its standard, and a directed donation only the
+//     hospital, city or province it was directed to.
+//  2. Needs are served tier by tier: urgency class (critical, high, normal),
+//     then frontline facilities (designated hospitals, fever clinics) before
+//     others, then needed-by dates in 3-day windows from today, earlier
+//     windows first.
+//  3. Within a tier, when the units that can reach it are fewer than it
+//     asks for, they are shared in proportion to what each need still lacks
+//     (water-filling), not first come, first served.
+//  4. Each need takes from the nearest eligible source first (distance
+//     between region centres), ties by source id; whole packs, except where
+//     what is left of the need or of the source is less than one pack.
+//  5. Ties everywhere are broken by id, so the result is deterministic.
+package policy
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aidflow/aidflow/contracts/catalog"
+	"github.com/aidflow/aidflow/contracts/regions"
+)
+
+// Version names this policy in every allocation it decides (decided_by).
+const Version = "aidflow-policy/0.1"
+
+// Urgency classes, most urgent first.
+const (
+	Critical = "critical"
+	High     = "high"
+	Normal   = "normal"
+)
+
+// Source kinds.
+const (
+	KindCapacity = "capacity"
+	KindDonation = "donation"
+)
+
+// WindowDays is the width of a needed-by window: needs due within the same
+// window are equally pressing.
+const WindowDays = 3
+
+// Need is an outstanding need as the policy sees it.
+type Need struct {
+	ID           string
+	HospitalID   string
+	Item         string
+	Region       string
+	FacilityType string
+	Urgency      string
+	// NeededBy is a date, YYYY-MM-DD.
+	NeededBy          string
+	AcceptedStandards []string
+	Cancelled         bool
+	Stale             bool
+	// Remaining is what the need still lacks after its live allocations.
+	Remaining int64
+}
+
+// Offer is a source of units: a manufacturer's capacity report or one line
+// of a donation.
+type Offer struct {
+	ID       string
+	Kind     string
+	OrgID    string
+	Item     string
+	Region   string
+	Standard string
+	// Remaining is what the source may still give.
+	Remaining int64
+	// DirectedHospitalID and DirectedRegion restrict a donation to a
+	// hospital, or to a city or province (a region code ending in 00 or
+	// 0000 covers the codes inside it).
+	DirectedHospitalID string
+	DirectedRegion     string
+	// LeadTimeDays is kept for the arrival rule of a later version; 0.1
+	// does not use it.
+	LeadTimeDays int
+}
+
+// Rules a decision can come from.
+const (
+	RuleFull         = "full"         // the tier could be served in full
+	RuleProportional = "proportional" // scarce units shared within the tier
+)
+
+// Decision gives Quantity units of an offer to a need.
+type Decision struct {
+	NeedID   string
+	OfferID  string
+	Quantity int64
+	// Rule is RuleFull or RuleProportional.
+	Rule string
+	// Reason explains the decision in words, for the allocation's reason.
+	Reason string
+}
+
+// Match decides, for every item, which offers serve which needs on the day
+// today (only its date counts). It returns at most one decision per (need,
+// offer) pair, in the order the policy made them.
+func Match(needs []Need, offers []Offer, today time.Time) []Decision {
+	day := civil(today)
+	byItem := map[string]*market{}
+	get := func(item string) *market {
+		m := byItem[item]
+		if m == nil {
+			m = &market{item: item, pack: packSize(item), today: day, dist: map[[2]string]float64{}, sorted: map[string][]*offerState{}}
+			byItem[item] = m
+		}
+		return m
+	}
+	for i := range offers {
+		o := &offers[i]
+		if o.Remaining > 0 {
+			m := get(o.Item)
+			m.offers = append(m.offers, &offerState{Offer: o, left: o.Remaining})
+		}
+	}
+	for i := range needs {
+		n := &needs[i]
+		if open(n) {
+			if m := byItem[n.Item]; m != nil {
+				m.needs = append(m.needs, &needState{Need: n, left: n.Remaining, tier: tierOf(n, day)})
+			}
+		}
+	}
+	items := make([]string, 0, len(byItem))
+	for it := range byItem {
+		items = append(items, it)
+	}
+	slices.Sort(items)
+	var out []Decision
+	for _, it := range items {
+		out = append(out, byItem[it].solve()...)
+	}
+	return out
+}
+
+func open(n *Need) bool { return !n.Cancelled && !n.Stale && n.Remaining > 0 }
+
+// Eligible reports whether an offer may serve a need at all: same item,
+// an accepted standard, and the donor's direction respected.
+func Eligible(n Need, o Offer) bool {
+	if n.Item != o.Item || !slices.Contains(n.AcceptedStandards, o.Standard) {
+		return false
+	}
+	if o.DirectedHospitalID != "" && o.DirectedHospitalID != n.HospitalID {
+		return false
+	}
+	return o.DirectedRegion == "" || InRegion(n.Region, o.DirectedRegion)
+}
+
+// InRegion reports whether region code r lies in area: the same code, or
+// area is a province (xx0000) or a prefecture (xxxx00) containing r.
+func InRegion(r, area string) bool {
+	switch {
+	case r == area:
+		return true
+	case len(area) != 6 || len(r) != 6:
+		return false
+	case strings.HasSuffix(area, "0000"):
+		return r[:2] == area[:2]
+	case strings.HasSuffix(area, "00"):
+		return r[:4] == area[:4]
+	}
+	return false
+}
+
+func packSize(item string) int64 {
+	if it, ok := catalog.Lookup(item); ok && it.PackSize > 0 {
+		return it.PackSize
+	}
+	return 1
+}
+
+// ---- tiers ----
+
+type tier struct {
+	urgency  int // 0 critical, 1 high, 2 normal, 3 anything else
+	frontier int // 0 frontline, 1 other
+	window   int // needed-by window from today; negative when overdue
+}
+
+func (a tier) compare(b tier) int {
+	return cmp.Or(cmp.Compare(a.urgency, b.urgency), cmp.Compare(a.frontier, b.frontier), cmp.Compare(a.window, b.window))
+}
+
+func urgencyRank(u string) int {
+	switch u {
+	case Critical:
+		return 0
+	case High:
+		return 1
+	case Normal:
+		return 2
+	}
+	return 3
+}
+
+// Frontline reports whether a facility type is served first within an
+// urgency class.
+func Frontline(facilityType string) bool {
+	return facilityType == "designated" || facilityType == "fever_clinic"
+}
+
+func tierOf(n *Need, today time.Time) tier {
+	t := tier{urgency: urgencyRank(n.Urgency), frontier: 1}
+	if Frontline(n.FacilityType) {
+		t.frontier = 0
+	}
+	due, err := time.Parse(time.DateOnly, n.NeededBy)
+	if err != nil {
+		t.window = math.MaxInt32 // no usable date: after every dated need
+		return t
+	}
+	days := int(due.Sub(today).Hours() / 24)
+	t.window = floorDiv(days, WindowDays)
+	return t
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func civil(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ---- one item's market ----
+
+type needState struct {
+	*Need
+	left   int64
+	tier   tier
+	offers []*offerState // eligible, nearest first
+}
+
+type offerState struct {
+	*Offer
+	left int64
+}
+
+type market struct {
+	item   string
+	pack   int64
+	today  time.Time
+	needs  []*needState
+	offers []*offerState
+	dist   map[[2]string]float64
+	// sorted caches the undirected offers a (region, standards) pair may
+	// use, nearest first: many needs share both.
+	sorted map[string][]*offerState
+
+	out   []Decision
+	index map[[2]string]int // (need, offer) -> position in out
+}
+
+func (m *market) distance(a, b string) float64 {
+	k := [2]string{a, b}
+	if d, ok := m.dist[k]; ok {
+		return d
+	}
+	d, ok := regions.DistanceKm(a, b)
+	if !ok {
+		d = math.Inf(1) // an unknown region is the farthest
+	}
+	m.dist[k] = d
+	return d
+}
+
+// eligible lists the offers a need may use, nearest first, ties by id.
+func (m *market) eligible(n *needState) []*offerState {
+	key := n.Region + "\x00" + strings.Join(n.AcceptedStandards, "\x00")
+	base, ok := m.sorted[key]
+	if !ok {
+		for _, o := range m.offers {
+			if o.DirectedHospitalID == "" && o.DirectedRegion == "" && Eligible(*n.Need, *o.Offer) {
+				base = append(base, o)
+			}
+		}
+		m.sortByDistance(n.Region, base)
+		m.sorted[key] = base
+	}
+	var directed []*offerState
+	for _, o := range m.offers {
+		if (o.DirectedHospitalID != "" || o.DirectedRegion != "") && Eligible(*n.Need, *o.Offer) {
+			directed = append(directed, o)
+		}
+	}
+	if len(directed) == 0 {
+		return base
+	}
+	all := append(slices.Clone(base), directed...)
+	m.sortByDistance(n.Region, all)
+	return all
+}
+
+func (m *market) sortByDistance(from string, os []*offerState) {
+	slices.SortStableFunc(os, func(a, b *offerState) int {
+		return cmp.Or(cmp.Compare(m.distance(from, a.Region), m.distance(from, b.Region)), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+func (m *market) solve() []Decision {
+	slices.SortFunc(m.needs, func(a, b *needState) int {
+		return cmp.Or(a.tier.compare(b.tier), cmp.Compare(a.ID, b.ID))
+	})
+	for _, n := range m.needs {
+		n.offers = m.eligible(n)
+	}
+	m.index = map[[2]string]int{}
+	for start := 0; start < len(m.needs); {
+		end := start + 1
+		for end < len(m.needs) && m.needs[end].tier == m.needs[start].tier {
+			end++
+		}
+		m.fillTier(m.needs[start:end])
+		start = end
+	}
+	return m.out
+}
+
+// fillTier serves one tier by water-filling: each round gives every need
+// that can still be served a target in proportion to what it lacks (all of
+// it when the supply within reach covers the tier), then lets each need
+// take its target from its nearest sources. Rounds repeat until nothing
+// more can move, so units a need could not use (another standard, a
+// direction) go to those that can.
+func (m *market) fillTier(ns []*needState) {
+	for {
+		var active []*needState
+		var want int64
+		reach := map[*offerState]bool{}
+		var supply int64
+		for _, n := range ns {
+			if n.left <= 0 {
+				continue
+			}
+			usable := false
+			for _, o := range n.offers {
+				if o.left > 0 {
+					usable = true
+					if !reach[o] {
+						reach[o] = true
+						supply += o.left
+					}
+				}
+			}
+			if usable {
+				active = append(active, n)
+				want += n.left
+			}
+		}
+		if len(active) == 0 {
+			return
+		}
+		scarce := supply < want
+		targets := make([]int64, len(active))
+		var total int64
+		for i, n := range active {
+			t := n.left
+			if scarce {
+				t = m.roundDown(share(supply, n.left, want), n.left)
+			}
+			targets[i] = t
+			total += t
+		}
+		if total == 0 {
+			// Every proportional share is under one pack: give a pack at a
+			// time in tier order (ties by id) while the supply lasts.
+			budget := supply
+			for i, n := range active {
+				t := min(m.pack, n.left, budget)
+				targets[i] = t
+				budget -= t
+				if budget <= 0 {
+					break
+				}
+			}
+		}
+		moved := false
+		for i, n := range active {
+			if m.take(n, targets[i], scarce) {
+				moved = true
+			}
+		}
+		if !moved {
+			return
+		}
+	}
+}
+
+// share is supply*part/whole rounded down, without overflow.
+func share(supply, part, whole int64) int64 {
+	hi, lo := bits.Mul64(uint64(supply), uint64(part))
+	q, _ := bits.Div64(hi, lo, uint64(whole))
+	return int64(q)
+}
+
+func (m *market) roundDown(q, needLeft int64) int64 {
+	if q >= needLeft {
+		return needLeft
+	}
+	return q / m.pack * m.pack
+}
+
+// quantity is what a need may take from a source toward want: whole packs,
+// except that the whole remainder of the need or of the source may go
+// even when it is not a whole number of packs (what is left of it then is
+// less than one pack, and would otherwise be stranded).
+func (m *market) quantity(want, needLeft, offerLeft int64) int64 {
+	q := min(want, needLeft, offerLeft)
+	if q <= 0 {
+		return 0
+	}
+	if q == needLeft || q == offerLeft {
+		return q
+	}
+	return q / m.pack * m.pack
+}
+
+func (m *market) take(n *needState, want int64, scarce bool) bool {
+	moved := false
+	for _, o := range n.offers {
+		if want <= 0 || n.left <= 0 {
+			break
+		}
+		q := m.quantity(want, n.left, o.left)
+		if q <= 0 {
+			continue
+		}
+		n.left -= q
+		o.left -= q
+		want -= q
+		moved = true
+		m.record(n, o, q, scarce)
+	}
+	return moved
+}
+
+func (m *market) record(n *needState, o *offerState, q int64, scarce bool) {
+	k := [2]string{n.ID, o.ID}
+	if i, ok := m.index[k]; ok {
+		m.out[i].Quantity += q
+		if scarce && m.out[i].Rule != RuleProportional {
+			m.out[i].Rule = RuleProportional
+			m.out[i].Reason = m.reason(n, o, true)
+		}
+		return
+	}
+	rule := RuleFull
+	if scarce {
+		rule = RuleProportional
+	}
+	m.index[k] = len(m.out)
+	m.out = append(m.out, Decision{NeedID: n.ID, OfferID: o.ID, Quantity: q, Rule: rule, Reason: m.reason(n, o, scarce)})
+}
+
+// reason says, in words a hospital director reads, which rules decided.
+func (m *market) reason(n *needState, o *offerState, scarce bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "urgency %s", cmp.Or(n.Urgency, "unstated"))
+	if Frontline(n.FacilityType) {
+		b.WriteString(", frontline facility")
+	}
+	if n.tier.window != math.MaxInt32 {
+		from := m.today.AddDate(0, 0, n.tier.window*WindowDays)
+		to := from.AddDate(0, 0, WindowDays-1)
+		fmt.Fprintf(&b, ", needed-by window %s..%s", from.Format(time.DateOnly), to.Format(time.DateOnly))
+	}
+	fmt.Fprintf(&b, "; standard %s accepted", o.Standard)
+	switch {
+	case o.DirectedHospitalID != "":
+		b.WriteString("; donation directed to this hospital")
+	case o.DirectedRegion != "":
+		fmt.Fprintf(&b, "; donation directed to region %s", o.DirectedRegion)
+	}
+	if d := m.distance(n.Region, o.Region); !math.IsInf(d, 1) {
+		fmt.Fprintf(&b, "; nearest eligible source with units (%.0f km)", d)
+	} else {
+		b.WriteString("; eligible source (distance unknown)")
+	}
+	if scarce {
+		b.WriteString("; scarce: units shared within the tier in proportion to what each need lacks")
+	}
+	return b.String()
+}
+
+// ---- invariants ----
+
+// ErrInvariant is wrapped by every invariant violation: a bug, never a
+// condition to log and carry on from.
+var ErrInvariant = errors.New("matching invariant violated")
+
+// Check verifies decisions against the market they were made from: every
+// decision names a known, open need and an offer that may serve it, with a
+// positive quantity, and no need receives more than it lacks, no offer gives
+// more than it has.
+func Check(needs []Need, offers []Offer, decisions []Decision) error {
+	ns := make(map[string]*Need, len(needs))
+	for i := range needs {
+		ns[needs[i].ID] = &needs[i]
+	}
+	os := make(map[string]*Offer, len(offers))
+	for i := range offers {
+		os[offers[i].ID] = &offers[i]
+	}
+	toNeed := map[string]int64{}
+	fromOffer := map[string]int64{}
+	for _, d := range decisions {
+		n, o := ns[d.NeedID], os[d.OfferID]
+		switch {
+		case d.Quantity <= 0:
+			return fmt.Errorf("%w: decision %s<-%s has quantity %d", ErrInvariant, d.NeedID, d.OfferID, d.Quantity)
+		case n == nil:
+			return fmt.Errorf("%w: decision names unknown need %s", ErrInvariant, d.NeedID)
+		case o == nil:
+			return fmt.Errorf("%w: decision names unknown offer %s", ErrInvariant, d.OfferID)
+		case !open(n):
+			return fmt.Errorf("%w: need %s is not open", ErrInvariant, n.ID)
+		case !Eligible(*n, *o):
+			return fmt.Errorf("%w: offer %s may not serve need %s (item, standard or direction)", ErrInvariant, o.ID, n.ID)
+		}
+		toNeed[n.ID] += d.Quantity
+		fromOffer[o.ID] += d.Quantity
+	}
+	for id, q := range toNeed {
+		if q > ns[id].Remaining {
+			return fmt.Errorf("%w: need %s over-served: %d given, %d outstanding", ErrInvariant, id, q, ns[id].Remaining)
+		}
+	}
+	for id, q := range fromOffer {
+		if q > os[id].Remaining {
+			return fmt.Errorf("%w: offer %s over-allocated: %d given, %d remaining", ErrInvariant, id, q, os[id].Remaining)
+		}
+	}
+	return nil
+}
