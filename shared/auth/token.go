@@ -135,8 +135,10 @@ func GenerateKey() (ed25519.PublicKey, ed25519.PrivateKey, error) {
 }
 
 // EncodePrivateKey and EncodePublicKey give the base64 forms used in config.
-func EncodePrivateKey(k ed25519.PrivateKey) string { return base64.StdEncoding.EncodeToString(k.Seed()) }
-func EncodePublicKey(k ed25519.PublicKey) string   { return base64.StdEncoding.EncodeToString(k) }
+func EncodePrivateKey(k ed25519.PrivateKey) string {
+	return base64.StdEncoding.EncodeToString(k.Seed())
+}
+func EncodePublicKey(k ed25519.PublicKey) string { return base64.StdEncoding.EncodeToString(k) }
 
 // ParsePrivateKey reads a base64 32-byte seed (AIDFLOW_TOKEN_SIGNING_KEY).
 func ParsePrivateKey(s string) (ed25519.PrivateKey, error) {

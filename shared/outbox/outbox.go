@@ -78,9 +78,15 @@ func (r *Relay) Insert(ctx context.Context, coll *mongo.Collection, doc any, evs
 	return nil
 }
 
-// Update applies update (its $set, $inc, … operators) to the aggregate id
-// and appends its events, in one single-document write. The caller holds
-// the aggregate's lock (keymutex) across its read and this write.
+// Update applies update (its $set, $inc, … operators, never a replacement,
+// which would drop pending events) to the aggregate id and appends its
+// events, in one single-document write. The caller holds its own lock on
+// the aggregate across its read and this write; Update additionally
+// serialises the write with the relay's removal of published entries,
+// because FerretDB applies an update as an unguarded read-modify-write and
+// two concurrent updates of one document lose one of them (measured: the
+// relay's $pullAll erased a concurrent $push). Every update of a document
+// that may hold outbox entries must go through Update for that reason.
 // It returns mongo.ErrNoDocuments when there is no such aggregate.
 func (r *Relay) Update(ctx context.Context, coll *mongo.Collection, id any, update bson.D, evs ...events.Envelope) error {
 	if len(evs) > 0 {
@@ -90,7 +96,9 @@ func (r *Relay) Update(ctx context.Context, coll *mongo.Collection, id any, upda
 		}
 		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: Field, Value: bson.D{{Key: "$each", Value: entries}}}}})
 	}
+	unlock := r.locks.Lock(key(coll, id))
 	res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	unlock()
 	if err != nil {
 		return err
 	}

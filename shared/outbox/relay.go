@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/aidflow/aidflow/shared/keymutex"
 	"github.com/aidflow/aidflow/shared/logging"
 )
 
@@ -37,12 +38,14 @@ type Relay struct {
 	// queued holds aggregates waiting for a worker, so a burst of writes to
 	// one aggregate is relayed in one read.
 	queued   map[string]bool
+	locks    keymutex.Map // serialises updates of one aggregate (see Update)
 	overflow bool
 	wg       sync.WaitGroup
 
-	// BeforePublish, when set, runs before each publish: a failpoint for
-	// tests that kill the process between the write and the publish.
-	BeforePublish func()
+	// BeforePublish and AfterPublish, when set, run around each publish:
+	// failpoints for tests that kill the process between the write and the
+	// publish, and between the publish and the removal from the outbox.
+	BeforePublish, AfterPublish func()
 }
 
 // SweepEvery is how often the relay sweeps again after a notification
@@ -201,7 +204,12 @@ func (r *Relay) relay(ctx context.Context, x ref) error {
 		if err := r.pub.PublishRaw(ctx, e.Subject, e.ID, []byte(e.Payload)); err != nil {
 			return err
 		}
+		if r.AfterPublish != nil {
+			r.AfterPublish()
+		}
 	}
+	unlock := r.locks.Lock(key(x.coll, x.id))
+	defer unlock()
 	_, err = x.coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: x.id}}, bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: d.Outbox}}}})
 	return err
 }

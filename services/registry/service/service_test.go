@@ -1,0 +1,157 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aidflow/aidflow/services/registry/service"
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+const operator = "operator-secret-for-tests"
+
+func boot(t *testing.T) *service.Main {
+	t.Helper()
+	iss := testkit.NewIssuer(t)
+	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss), SigningKey: iss.PrivateKey(), OperatorToken: operator}
+	cfg.Platform.HTTPAddr = ""
+	m, err := service.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = m.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; m.Close() })
+	testkit.Eventually(t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "registry ready")
+	return m
+}
+
+func call(t *testing.T, h http.Handler, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+func TestOrganizationsAndTokens(t *testing.T) {
+	m := boot(t)
+	h := m.Handler()
+
+	code, org := call(t, h, "POST", "/v1/orgs", operator, `{"name":"Wuhan Designated Hospital","role":"hospital","region":"420100","facility_type":"designated"}`)
+	if code != 201 || org["id"] == "" || org["token"] == "" || org["role"] != "hospital" || org["region"] != "420100" {
+		t.Fatalf("create org: %d %v", code, org)
+	}
+	hosp := org["token"].(string)
+	id := org["id"].(string)
+
+	code, me := call(t, h, "GET", "/v1/me", hosp, "")
+	if code != 200 || me["id"] != id || me["name"] != "Wuhan Designated Hospital" || me["role"] != "hospital" || me["region"] != "420100" {
+		t.Fatalf("me: %d %v", code, me)
+	}
+
+	code, tok := call(t, h, "POST", "/v1/orgs/"+id+"/tokens", operator, "")
+	if code != 201 || tok["token"] == "" {
+		t.Fatalf("issue token: %d %v", code, tok)
+	}
+	second := tok["token"].(string)
+	if code, _ := call(t, h, "GET", "/v1/me", second, ""); code != 200 {
+		t.Fatalf("second token refused: %d", code)
+	}
+
+	code, _ = call(t, h, "DELETE", "/v1/tokens/"+tok["token_id"].(string), operator, "")
+	if code != 200 {
+		t.Fatalf("revoke: %d", code)
+	}
+	// Revocation travels over NATS and back to this service's verifier.
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		c, _ := call(t, h, "GET", "/v1/me", second, "")
+		return c == 401
+	}, "revoked token refused within 5 s")
+	if code, _ := call(t, h, "GET", "/v1/me", hosp, ""); code != 200 {
+		t.Errorf("the other token must still work: %d", code)
+	}
+	if code, _ := call(t, h, "DELETE", "/v1/tokens/"+tok["token_id"].(string), operator, ""); code != 409 {
+		t.Errorf("second revoke: %d, want 409", code)
+	}
+	if code, _ := call(t, h, "DELETE", "/v1/tokens/org_nope.tok_1", operator, ""); code != 404 {
+		t.Errorf("revoke unknown: %d, want 404", code)
+	}
+}
+
+func TestValidationAnswers422WithFields(t *testing.T) {
+	h := boot(t).Handler()
+	code, p := call(t, h, "POST", "/v1/orgs", operator, `{"name":"","role":"pharmacy","region":"12"}`)
+	if code != 422 {
+		t.Fatalf("status %d %v", code, p)
+	}
+	errs, _ := p["errors"].([]any)
+	if len(errs) != 3 {
+		t.Errorf("want one error per bad field, got %v", p["errors"])
+	}
+	if code, _ := call(t, h, "POST", "/v1/orgs", operator, `{"name":"X","role":"donor","region":"420100","status":"approved"}`); code != 400 {
+		t.Errorf("unknown field: %d, want 400", code)
+	}
+}
+
+// Every route, every role: who may do what.
+func TestAuthorizationMatrix(t *testing.T) {
+	m := boot(t)
+	h := m.Handler()
+	mk := func(role, region string) (string, string) {
+		body := `{"name":"` + role + `","role":"` + role + `","region":"` + region + `"}`
+		code, o := call(t, h, "POST", "/v1/orgs", operator, body)
+		if code != 201 {
+			t.Fatalf("create %s: %d %v", role, code, o)
+		}
+		return o["id"].(string), o["token"].(string)
+	}
+	hospID, hosp := mk("hospital", "420100")
+	otherID, _ := mk("hospital", "330100")
+	_, mfr := mk("manufacturer", "320500")
+	_, donor := mk("donor", "330100")
+	_, reg := mk("regulator", "110000")
+	tokens := map[string]string{"none": "", "forged": "aft1.e30.AAAA", "hospital": hosp, "manufacturer": mfr, "donor": donor, "regulator": reg, "operator": operator}
+
+	routes := []struct {
+		method, path, body string
+		allowed            map[string]int // role -> status; others get 403 (401 without a valid token)
+	}{
+		{"POST", "/v1/orgs", `{"name":"N","role":"donor","region":"420100"}`, map[string]int{"operator": 201}},
+		{"GET", "/v1/orgs", "", map[string]int{"operator": 200, "regulator": 200}},
+		{"GET", "/v1/orgs/" + hospID, "", map[string]int{"operator": 200, "regulator": 200, "hospital": 200, "manufacturer": 404, "donor": 404}},
+		{"GET", "/v1/orgs/" + otherID, "", map[string]int{"operator": 200, "regulator": 200, "hospital": 404, "manufacturer": 404, "donor": 404}},
+		{"POST", "/v1/orgs/" + otherID + "/tokens", "", map[string]int{"operator": 201}},
+		{"DELETE", "/v1/tokens/" + otherID + ".tok_unknown", "", map[string]int{"operator": 404}},
+		{"GET", "/v1/me", "", map[string]int{"operator": 200, "regulator": 200, "hospital": 200, "manufacturer": 200, "donor": 200}},
+	}
+	for _, r := range routes {
+		for who, tok := range tokens {
+			want, ok := r.allowed[who]
+			switch {
+			case who == "none" || who == "forged":
+				want = 401
+			case !ok:
+				want = 403
+			}
+			code, body := call(t, h, r.method, r.path, tok, r.body)
+			if code != want {
+				t.Errorf("%s %s as %s: %d, want %d (%v)", r.method, r.path, who, code, want, body)
+			}
+		}
+	}
+}

@@ -1,0 +1,189 @@
+package outbox_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/shared/bus"
+	"github.com/aidflow/aidflow/shared/outbox"
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+type needDoc struct {
+	ID       string `bson:"_id"`
+	Quantity int64  `bson:"quantity"`
+}
+
+func posted(id string) events.Envelope {
+	return events.MustNew("demand", events.NeedPosted{NeedID: id, Item: "goggles", Quantity: 5}, events.Meta{Subject: id, Item: "goggles"})
+}
+
+func connect(t testing.TB, natsURL, mongoURI, db string) (*bus.Bus, *mongo.Collection) {
+	t.Helper()
+	b, err := bus.Connect(context.Background(), bus.Options{URL: natsURL, Name: "outbox-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.EnsureStreams(context.Background(), "demand"); err != nil {
+		t.Fatal(err)
+	}
+	client := testkit.MongoClient(t, mongoURI)
+	return b, client.Database(db).Collection("needs")
+}
+
+// streamCount returns how many events the demand stream holds.
+func streamCount(t *testing.T, b *bus.Bus) uint64 {
+	t.Helper()
+	s, err := b.JetStream().Stream(context.Background(), events.StreamName("demand"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}
+
+func outboxLen(t *testing.T, c *mongo.Collection, id string) int {
+	t.Helper()
+	var d struct {
+		Outbox []outbox.Entry `bson:"outbox"`
+	}
+	if err := c.FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	return len(d.Outbox)
+}
+
+func TestInsertAndUpdateArePublishedAndRemoved(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, coll := connect(t, testkit.NATS(t).URL(), testkit.SharedMongo(t), testkit.DBName(t))
+	defer b.Close()
+	r := outbox.NewRelay(b, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	r.Watch(coll)
+	go func() { _ = r.Run(ctx) }()
+
+	if err := r.Insert(ctx, coll, needDoc{ID: "n1", Quantity: 5}, posted("n1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Update(ctx, coll, "n1", bson.D{{Key: "$set", Value: bson.D{{Key: "quantity", Value: 6}}}}, posted("n1"), posted("n1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Update(ctx, coll, "missing", bson.D{{Key: "$set", Value: bson.D{{Key: "quantity", Value: 1}}}}); err != mongo.ErrNoDocuments {
+		t.Fatalf("update of a missing aggregate: %v", err)
+	}
+	// The update races the relay's removal of the first event on purpose:
+	// unserialised, FerretDB lets the removal erase the pushed events.
+	testkit.Eventually(t, 10*time.Second, func() bool { return streamCount(t, b) == 3 && outboxLen(t, coll, "n1") == 0 },
+		"three events published and the outbox emptied")
+}
+
+// The child writes an aggregate with its event and is killed at a failpoint;
+// a new relay must publish the event exactly once.
+func TestCrashBetweenWriteAndPublishLosesNothing(t *testing.T) {
+	for _, point := range []string{"before-publish", "after-publish"} {
+		t.Run(point, func(t *testing.T) {
+			natsURL, mongoURI, db := testkit.NATS(t).URL(), testkit.SharedMongo(t), testkit.DBName(t)
+			cmd := exec.Command(os.Args[0], "-test.run=^TestOutboxChildProcess$")
+			cmd.Env = append(os.Environ(), "OUTBOX_CHILD="+point, "OUTBOX_NATS="+natsURL, "OUTBOX_MONGO="+mongoURI, "OUTBOX_DB="+db)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stderr = os.Stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(out)
+			reached := false
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "FAILPOINT") {
+					reached = true
+					break
+				}
+			}
+			if !reached {
+				t.Fatal("child never reached the failpoint")
+			}
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			_ = cmd.Wait()
+
+			b, coll := connect(t, natsURL, mongoURI, db)
+			defer b.Close()
+			want := uint64(0)
+			if point == "after-publish" {
+				want = 1
+			}
+			if n := streamCount(t, b); n != want {
+				t.Fatalf("after the kill the stream holds %d events, want %d", n, want)
+			}
+			if outboxLen(t, coll, "n1") != 1 {
+				t.Fatal("the event must still be in the aggregate's outbox after the kill")
+			}
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			r := outbox.NewRelay(b, nil)
+			r.Watch(coll)
+			go func() { _ = r.Run(ctx) }()
+			testkit.Eventually(t, 10*time.Second, func() bool { return outboxLen(t, coll, "n1") == 0 }, "the restarted relay empties the outbox")
+			if n := streamCount(t, b); n != 1 {
+				t.Fatalf("stream holds %d events, want exactly 1", n)
+			}
+			// And a consumer sees it once.
+			cons, err := b.JetStream().OrderedConsumer(ctx, events.StreamName("demand"), jetstream.OrderedConsumerConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := cons.Next(jetstream.FetchMaxWait(5 * time.Second))
+			if err != nil || !strings.Contains(string(msg.Data()), `"need_id":"n1"`) {
+				t.Fatalf("consumer got %v, %v", msg, err)
+			}
+		})
+	}
+}
+
+// TestOutboxChildProcess is the child of the crash test; it does nothing
+// unless started by it.
+func TestOutboxChildProcess(t *testing.T) {
+	point := os.Getenv("OUTBOX_CHILD")
+	if point == "" {
+		return
+	}
+	b, coll := connect(t, os.Getenv("OUTBOX_NATS"), os.Getenv("OUTBOX_MONGO"), os.Getenv("OUTBOX_DB"))
+	r := outbox.NewRelay(b, nil)
+	hang := func() {
+		fmt.Println("FAILPOINT")
+		select {} // killed here
+	}
+	if point == "before-publish" {
+		r.BeforePublish = hang
+	} else {
+		r.AfterPublish = hang
+	}
+	r.Watch(coll)
+	go func() { _ = r.Run(context.Background()) }()
+	if err := r.Insert(context.Background(), coll, needDoc{ID: "n1", Quantity: 5}, posted("n1")); err != nil {
+		t.Fatal(err)
+	}
+	select {}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
