@@ -1,0 +1,400 @@
+// Package domain holds the matcher's allocations and their lifecycle, its
+// projections of needs, offers and hospitals, the in-memory book that
+// answers "what is left" for the policy, and the repository interface.
+package domain
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/domain/policy"
+	"github.com/aidflow/aidflow/shared/apperr"
+)
+
+// Source is the event source name of this service.
+const Source = "matcher"
+
+// Allocation statuses (API.md).
+const (
+	StatusProposed   = "proposed"
+	StatusAccepted   = "accepted"
+	StatusDispatched = "dispatched"
+	StatusDelivered  = "delivered"
+	StatusDeclined   = "declined"
+	StatusExpired    = "expired"
+	StatusCancelled  = "cancelled"
+)
+
+// Statuses lists every allocation status, for validating filters.
+var Statuses = []string{StatusProposed, StatusAccepted, StatusDispatched, StatusDelivered, StatusDeclined, StatusExpired, StatusCancelled}
+
+// Limits on free text, in characters.
+const (
+	MaxReasonLength   = 1000
+	MaxCarrierLength  = 200
+	MaxTrackingLength = 200
+	MaxNoteLength     = 2000
+)
+
+// Allocation gives Quantity units of one source (a capacity report or a
+// donation line) to one need.
+type Allocation struct {
+	ID             string
+	Version        int64
+	NeedID         string
+	HospitalID     string
+	HospitalRegion string
+	Item           string
+	Quantity       int64
+	SourceKind     string
+	SourceID       string
+	SourceOrgID    string
+	SourceRegion   string
+	Status         string
+	// ShippedQuantity is the total of every dispatch; Received and Damaged
+	// the totals of every receipt.
+	ShippedQuantity  int64
+	ReceivedQuantity int64
+	DamagedQuantity  int64
+	Carrier          string
+	TrackingNumber   string
+	// DecidedBy is the policy version or "regulator:<org id>".
+	DecidedBy string
+	Reason    string
+	// StatusReason is the decline, expiry or cancel reason.
+	StatusReason string
+	// ReceiptNote is the hospital's private note on its receipts.
+	ReceiptNote string
+	// RunID is the event whose matching run made the allocation; empty for
+	// overrides. It numbers the run's allocations across a crash.
+	RunID string
+	// Shipments record each dispatch with the capacity report it was shipped
+	// against, so shipments since the current report count against it.
+	Shipments []Shipment
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Shipment is one dispatch of part or all of an allocation.
+type Shipment struct {
+	Quantity int64
+	// ReportID is the capacity report (its event id) current when shipped;
+	// empty for donations.
+	ReportID string
+	At       time.Time
+}
+
+// Errors. The lifecycle's conflicts name the status found (see conflict).
+var (
+	ErrAllocationNotFound = apperr.New(apperr.NotFound, "no allocation with this id")
+	ErrAllocationExists   = apperr.New(apperr.Conflict, "an allocation with this id exists")
+	ErrNotProposed        = apperr.New(apperr.Conflict, "only a proposed allocation can be accepted")
+	ErrCannotDecline      = apperr.New(apperr.Conflict, "only a proposed or accepted allocation can be declined")
+	ErrCannotDispatch     = apperr.New(apperr.Conflict, "only an accepted or dispatched allocation can be dispatched; accept it first")
+	ErrNotDispatched      = apperr.New(apperr.Conflict, "only a dispatched allocation can be received")
+	ErrCannotCancel       = apperr.New(apperr.Conflict, "this allocation can no longer be cancelled")
+	ErrNotExpirable       = apperr.New(apperr.Conflict, "only a proposed allocation expires")
+)
+
+// conflict adds the status found to a lifecycle error, keeping the
+// sentinel in the chain for errors.Is.
+func conflict(sentinel *apperr.Error, status string) error {
+	return &apperr.Error{Code: sentinel.Code, Message: sentinel.Message + " (it is " + status + ")", Err: sentinel}
+}
+
+// Live reports whether the allocation still holds its units: proposed,
+// accepted, dispatched or delivered.
+func (a Allocation) Live() bool {
+	switch a.Status {
+	case StatusProposed, StatusAccepted, StatusDispatched, StatusDelivered:
+		return true
+	}
+	return false
+}
+
+// Committed is what the allocation takes from its need, and from a
+// donation line: its quantity while live; once declined, expired or
+// cancelled, only what was already shipped (those units are on their way
+// and cannot go anywhere else).
+func (a Allocation) Committed() int64 {
+	if a.Live() {
+		return a.Quantity
+	}
+	return a.ShippedQuantity
+}
+
+// Outstanding is what the allocation still holds of a capacity source:
+// what it has not shipped yet, while proposed, accepted or dispatched.
+// What was shipped counts separately, against the report it was shipped
+// under (Shipments).
+func (a Allocation) Outstanding() int64 {
+	switch a.Status {
+	case StatusProposed, StatusAccepted, StatusDispatched:
+		return a.Quantity - a.ShippedQuantity
+	}
+	return 0
+}
+
+// ShippedUnder is what the allocation shipped against one capacity report.
+func (a Allocation) ShippedUnder(reportID string) int64 {
+	var n int64
+	for _, s := range a.Shipments {
+		if s.ReportID == reportID {
+			n += s.Quantity
+		}
+	}
+	return n
+}
+
+// NewAllocationID is the id of the i-th allocation of the matching run
+// triggered by event runID: the same run after a crash gives the same ids,
+// so an allocation is never issued twice.
+func NewAllocationID(runID string, i int) string {
+	sum := sha256.Sum256([]byte(runID + "/" + strconv.Itoa(i)))
+	return "alloc_" + hex.EncodeToString(sum[:])[:20]
+}
+
+// NewOverrideID is a fresh id for a regulator's allocation.
+func NewOverrideID() string {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return "alloc_" + hex.EncodeToString(b)
+}
+
+// ---- lifecycle ----
+
+func (a *Allocation) touch(now time.Time) {
+	a.Version++
+	a.UpdatedAt = now.UTC()
+}
+
+// Accept moves a proposed allocation to accepted.
+func (a *Allocation) Accept(now time.Time) (eventType string, err error) {
+	if a.Status != StatusProposed {
+		return "", conflict(ErrNotProposed, a.Status)
+	}
+	a.Status = StatusAccepted
+	a.touch(now)
+	return events.AllocationAcceptedType, nil
+}
+
+// Decline gives the units back: the source keeps them and the need is
+// matched again.
+func (a *Allocation) Decline(reason string, now time.Time) (string, error) {
+	reason, err := validReason(reason)
+	if err != nil {
+		return "", err
+	}
+	if a.Status != StatusProposed && a.Status != StatusAccepted {
+		return "", conflict(ErrCannotDecline, a.Status)
+	}
+	a.Status = StatusDeclined
+	a.StatusReason = reason
+	a.touch(now)
+	return events.AllocationDeclinedType, nil
+}
+
+// DispatchInput is one shipment.
+type DispatchInput struct {
+	ShippedQuantity int64
+	Carrier         string
+	TrackingNumber  string
+}
+
+// Dispatch records a shipment of part or all of an accepted allocation. A
+// dispatched allocation may be dispatched again for the rest: shipments
+// add up and may not exceed the quantity. reportID is the capacity report
+// the units leave under (empty for donations).
+func (a *Allocation) Dispatch(in DispatchInput, reportID string, now time.Time) (string, error) {
+	var v apperr.Validation
+	carrier, tracking := strings.TrimSpace(in.Carrier), strings.TrimSpace(in.TrackingNumber)
+	v.Check(in.ShippedQuantity >= 1, "shipped_quantity", "must be at least 1")
+	v.Check(utf8.RuneCountInString(carrier) <= MaxCarrierLength, "carrier", "must be at most %d characters", MaxCarrierLength)
+	v.Check(utf8.RuneCountInString(tracking) <= MaxTrackingLength, "tracking_number", "must be at most %d characters", MaxTrackingLength)
+	v.Check(!hasControl(carrier), "carrier", "must not contain control characters")
+	v.Check(!hasControl(tracking), "tracking_number", "must not contain control characters")
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	if a.Status != StatusAccepted && a.Status != StatusDispatched {
+		return "", conflict(ErrCannotDispatch, a.Status)
+	}
+	if left := a.Quantity - a.ShippedQuantity; in.ShippedQuantity > left {
+		v.Add("shipped_quantity", "must be at most %d: the allocation is for %d and %d were already shipped", left, a.Quantity, a.ShippedQuantity)
+		return "", v.Err()
+	}
+	a.ShippedQuantity += in.ShippedQuantity
+	a.Shipments = append(a.Shipments, Shipment{Quantity: in.ShippedQuantity, ReportID: reportID, At: now.UTC()})
+	if carrier != "" {
+		a.Carrier = carrier
+	}
+	if tracking != "" {
+		a.TrackingNumber = tracking
+	}
+	a.Status = StatusDispatched
+	a.touch(now)
+	return events.AllocationDispatchedType, nil
+}
+
+// ReceiptInput is one receipt by the hospital.
+type ReceiptInput struct {
+	ReceivedQuantity int64
+	DamagedQuantity  int64
+	Note             string
+}
+
+// Receive records units that arrived. Receipts add up; received plus
+// damaged may not exceed what was shipped. The allocation is delivered
+// once everything it was for has been shipped and accounted for; until
+// then it stays dispatched with the counts so far.
+func (a *Allocation) Receive(in ReceiptInput, now time.Time) (string, error) {
+	var v apperr.Validation
+	note := strings.TrimSpace(in.Note)
+	v.Check(in.ReceivedQuantity >= 0, "received_quantity", "must not be negative")
+	v.Check(in.DamagedQuantity >= 0, "damaged_quantity", "must not be negative")
+	if in.ReceivedQuantity == 0 && in.DamagedQuantity == 0 {
+		v.Add("received_quantity", "a receipt must count at least one unit, received or damaged")
+	}
+	v.Check(utf8.RuneCountInString(note) <= MaxNoteLength, "note", "must be at most %d characters", MaxNoteLength)
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	if a.Status != StatusDispatched {
+		return "", conflict(ErrNotDispatched, a.Status)
+	}
+	counted := a.ReceivedQuantity + a.DamagedQuantity
+	if in.ReceivedQuantity+in.DamagedQuantity > a.ShippedQuantity-counted {
+		v.Add("received_quantity", "received plus damaged must be at most %d: %d were shipped and %d already counted",
+			a.ShippedQuantity-counted, a.ShippedQuantity, counted)
+		return "", v.Err()
+	}
+	a.ReceivedQuantity += in.ReceivedQuantity
+	a.DamagedQuantity += in.DamagedQuantity
+	if note != "" {
+		if a.ReceiptNote != "" {
+			a.ReceiptNote += "\n"
+		}
+		a.ReceiptNote += note
+	}
+	if a.ShippedQuantity == a.Quantity && a.ReceivedQuantity+a.DamagedQuantity == a.ShippedQuantity {
+		a.Status = StatusDelivered
+	}
+	a.touch(now)
+	return events.AllocationReceivedType, nil
+}
+
+// Cancel withdraws an allocation (a regulator's decision). What was not
+// shipped goes back to the source and the need.
+func (a *Allocation) Cancel(reason string, now time.Time) (string, error) {
+	reason, err := validReason(reason)
+	if err != nil {
+		return "", err
+	}
+	if a.Status != StatusProposed && a.Status != StatusAccepted && a.Status != StatusDispatched {
+		return "", conflict(ErrCannotCancel, a.Status)
+	}
+	a.Status = StatusCancelled
+	a.StatusReason = reason
+	a.touch(now)
+	return events.AllocationCancelledType, nil
+}
+
+// Expire ends a proposal its source did not accept in time.
+func (a *Allocation) Expire(ttl time.Duration, now time.Time) (string, error) {
+	if a.Status != StatusProposed {
+		return "", conflict(ErrNotExpirable, a.Status)
+	}
+	a.Status = StatusExpired
+	a.StatusReason = "not accepted within " + ttl.String()
+	a.touch(now)
+	return events.AllocationExpiredType, nil
+}
+
+func validReason(s string) (string, error) {
+	var v apperr.Validation
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		v.Add("reason", "is required: say why, in words the other parties and the public can read")
+	case utf8.RuneCountInString(s) > MaxReasonLength:
+		v.Add("reason", "must be at most %d characters", MaxReasonLength)
+	case hasControlExceptNewline(s):
+		v.Add("reason", "must not contain control characters")
+	}
+	return s, v.Err()
+}
+
+func hasControl(s string) bool { return strings.IndexFunc(s, unicode.IsControl) >= 0 }
+
+func hasControlExceptNewline(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }) >= 0
+}
+
+// ---- events ----
+
+// Snapshot is the allocation as every allocation_* event carries it.
+func (a Allocation) Snapshot() events.Allocation {
+	return events.Allocation{
+		AllocationID: a.ID, Version: a.Version, NeedID: a.NeedID, HospitalID: a.HospitalID,
+		HospitalRegion: a.HospitalRegion, Item: a.Item, Quantity: a.Quantity,
+		SourceKind: a.SourceKind, SourceID: a.SourceID, SourceOrgID: a.SourceOrgID, SourceRegion: a.SourceRegion,
+		Status: a.Status, ShippedQuantity: a.ShippedQuantity, ReceivedQuantity: a.ReceivedQuantity,
+		DamagedQuantity: a.DamagedQuantity, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
+		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339Nano), UpdatedAt: a.UpdatedAt.UTC().Format(time.RFC3339Nano),
+	}
+}
+
+// Event announces the allocation's current state under eventType. Its id
+// derives from the allocation's id and version, so the same change is the
+// same event however often it is relayed. The organization is the source's,
+// except for receipts, which are the hospital's act.
+func (a Allocation) Event(eventType string) events.Envelope {
+	org := a.SourceOrgID
+	if eventType == events.AllocationReceivedType {
+		org = a.HospitalID
+	}
+	sum := sha256.Sum256([]byte(a.ID + "#" + strconv.FormatInt(a.Version, 10)))
+	return events.MustNew(Source, events.AllocationEvent{Type: eventType, Allocation: a.Snapshot()},
+		events.Meta{ID: hex.EncodeToString(sum[:13]), Subject: a.ID, OrgID: org, Item: a.Item, Time: a.UpdatedAt})
+}
+
+// NewAllocationInput is what a new allocation is made from.
+type NewAllocationInput struct {
+	ID        string
+	Need      Need
+	Offer     Offer
+	Quantity  int64
+	DecidedBy string
+	Reason    string
+	RunID     string
+}
+
+// NewAllocation makes an allocation with the events that announce it. A
+// capacity allocation is proposed and waits for the manufacturer; a
+// donation allocation is accepted at once (the donor pledged the units to
+// be given), announced as proposed then accepted so every consumer sees
+// both steps.
+func NewAllocation(in NewAllocationInput, now time.Time) (Allocation, []events.Envelope) {
+	now = now.UTC()
+	a := Allocation{
+		ID: in.ID, Version: 1, NeedID: in.Need.ID, HospitalID: in.Need.HospitalID, HospitalRegion: in.Need.Region,
+		Item: in.Need.Item, Quantity: in.Quantity, SourceKind: in.Offer.Kind, SourceID: in.Offer.ID,
+		SourceOrgID: in.Offer.OrgID, SourceRegion: in.Offer.Region, Status: StatusProposed,
+		DecidedBy: in.DecidedBy, Reason: in.Reason, RunID: in.RunID, CreatedAt: now, UpdatedAt: now,
+	}
+	evs := []events.Envelope{a.Event(events.AllocationProposedType)}
+	if a.SourceKind == policy.KindDonation {
+		t, _ := a.Accept(now)
+		evs = append(evs, a.Event(t))
+	}
+	return a, evs
+}

@@ -1,0 +1,417 @@
+package domain
+
+import (
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/aidflow/aidflow/services/matcher/domain/policy"
+)
+
+// Book is the matcher's working memory: every hospital, need, offer and
+// allocation, indexed for the questions the policy and the routes ask.
+// The embedded store answers only lookups by _id quickly, so the Book is
+// loaded once at start (one Find per collection) and kept current on each
+// write; every read is served from it. Safe for concurrent use; methods
+// return copies.
+type Book struct {
+	mu        sync.RWMutex
+	hospitals map[string]Hospital
+	needs     map[string]*Need
+	offers    map[string]*Offer
+	allocs    map[string]*Allocation
+
+	needsByItem    map[string][]string // sorted ids
+	offersByItem   map[string][]string
+	allocsByNeed   map[string][]string
+	allocsByOffer  map[string][]string
+	runCount       map[string]int
+	proposed       map[string]bool
+	needsByHosp    map[string][]string
+	listAll        []string            // list keys, sorted
+	listByOrg      map[string][]string // org (hospital or source) -> list keys, sorted
+	listKeyOfAlloc map[string]string
+}
+
+// NewBook returns an empty book.
+func NewBook() *Book {
+	return &Book{
+		hospitals: map[string]Hospital{}, needs: map[string]*Need{}, offers: map[string]*Offer{}, allocs: map[string]*Allocation{},
+		needsByItem: map[string][]string{}, offersByItem: map[string][]string{}, allocsByNeed: map[string][]string{},
+		allocsByOffer: map[string][]string{}, runCount: map[string]int{}, proposed: map[string]bool{},
+		needsByHosp: map[string][]string{}, listByOrg: map[string][]string{}, listKeyOfAlloc: map[string]string{},
+	}
+}
+
+// Snapshot is the whole stored state, as loaded at start.
+type Snapshot struct {
+	Hospitals   []Hospital
+	Needs       []Need
+	Offers      []Offer
+	Allocations []Allocation
+}
+
+// Load fills the book from a snapshot.
+func (b *Book) Load(s Snapshot) {
+	for _, h := range s.Hospitals {
+		b.PutHospital(h)
+	}
+	for _, n := range s.Needs {
+		b.PutNeed(n)
+	}
+	for _, o := range s.Offers {
+		b.PutOffer(o)
+	}
+	for _, a := range s.Allocations {
+		b.PutAllocation(a)
+	}
+}
+
+func insertSorted(list []string, s string) []string {
+	i, found := slices.BinarySearch(list, s)
+	if found {
+		return list
+	}
+	return slices.Insert(list, i, s)
+}
+
+func removeSorted(list []string, s string) []string {
+	i, found := slices.BinarySearch(list, s)
+	if !found {
+		return list
+	}
+	return slices.Delete(list, i, i+1)
+}
+
+// PutHospital stores or replaces a hospital.
+func (b *Book) PutHospital(h Hospital) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.hospitals[h.ID] = h
+}
+
+// Hospital returns a hospital.
+func (b *Book) Hospital(id string) (Hospital, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	h, ok := b.hospitals[id]
+	return h, ok
+}
+
+// PutNeed stores or replaces a need.
+func (b *Book) PutNeed(n Need) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n.AcceptedStandards = slices.Clone(n.AcceptedStandards)
+	b.needs[n.ID] = &n
+	b.needsByItem[n.Item] = insertSorted(b.needsByItem[n.Item], n.ID)
+	b.needsByHosp[n.HospitalID] = insertSorted(b.needsByHosp[n.HospitalID], n.ID)
+}
+
+// Need returns a need.
+func (b *Book) Need(id string) (Need, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	n, ok := b.needs[id]
+	if !ok {
+		return Need{}, false
+	}
+	c := *n
+	c.AcceptedStandards = slices.Clone(n.AcceptedStandards)
+	return c, true
+}
+
+// ItemsNeededBy returns the items a hospital has open needs for, sorted.
+func (b *Book) ItemsNeededBy(hospitalID string) []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var items []string
+	for _, id := range b.needsByHosp[hospitalID] {
+		if n := b.needs[id]; n.Status == NeedOpen {
+			items = insertSorted(items, n.Item)
+		}
+	}
+	return items
+}
+
+// PutOffer stores or replaces an offer.
+func (b *Book) PutOffer(o Offer) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.offers[o.ID] = &o
+	b.offersByItem[o.Item] = insertSorted(b.offersByItem[o.Item], o.ID)
+}
+
+// Offer returns an offer.
+func (b *Book) Offer(id string) (Offer, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	o, ok := b.offers[id]
+	if !ok {
+		return Offer{}, false
+	}
+	return *o, true
+}
+
+// listKey orders allocations for lists: oldest first, ties by id.
+func listKey(a *Allocation) string {
+	return a.CreatedAt.UTC().Format("20060102T150405.000000000") + "|" + a.ID
+}
+
+// PutAllocation stores or replaces an allocation.
+func (b *Book) PutAllocation(a Allocation) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a.Shipments = slices.Clone(a.Shipments)
+	old, existed := b.allocs[a.ID]
+	b.allocs[a.ID] = &a
+	if a.Status == StatusProposed {
+		b.proposed[a.ID] = true
+	} else {
+		delete(b.proposed, a.ID)
+	}
+	if existed {
+		if old.CreatedAt.Equal(a.CreatedAt) {
+			return
+		}
+		k := b.listKeyOfAlloc[a.ID]
+		b.listAll = removeSorted(b.listAll, k)
+		b.listByOrg[old.HospitalID] = removeSorted(b.listByOrg[old.HospitalID], k)
+		b.listByOrg[old.SourceOrgID] = removeSorted(b.listByOrg[old.SourceOrgID], k)
+	} else {
+		b.allocsByNeed[a.NeedID] = insertSorted(b.allocsByNeed[a.NeedID], a.ID)
+		b.allocsByOffer[a.SourceID] = insertSorted(b.allocsByOffer[a.SourceID], a.ID)
+		if a.RunID != "" {
+			b.runCount[a.RunID]++
+		}
+	}
+	k := listKey(&a)
+	b.listKeyOfAlloc[a.ID] = k
+	b.listAll = insertSorted(b.listAll, k)
+	b.listByOrg[a.HospitalID] = insertSorted(b.listByOrg[a.HospitalID], k)
+	b.listByOrg[a.SourceOrgID] = insertSorted(b.listByOrg[a.SourceOrgID], k)
+}
+
+func (b *Book) alloc(id string) (Allocation, bool) {
+	a, ok := b.allocs[id]
+	if !ok {
+		return Allocation{}, false
+	}
+	c := *a
+	c.Shipments = slices.Clone(a.Shipments)
+	return c, true
+}
+
+// Allocation returns an allocation.
+func (b *Book) Allocation(id string) (Allocation, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.alloc(id)
+}
+
+// RunCount is how many allocations the run triggered by runID has made.
+func (b *Book) RunCount(runID string) int {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.runCount[runID]
+}
+
+// ProposedBefore returns the proposed allocations created at or before
+// cutoff, in id order.
+func (b *Book) ProposedBefore(cutoff time.Time) []Allocation {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var out []Allocation
+	for id := range b.proposed {
+		if a := b.allocs[id]; !a.CreatedAt.After(cutoff) {
+			c, _ := b.alloc(id)
+			out = append(out, c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// ListFilter selects allocations for a list.
+type ListFilter struct {
+	// OrgID limits the list to allocations the organization ships or
+	// receives; empty means all (regulators).
+	OrgID  string
+	Status string
+	// After is the list key of the last allocation already seen.
+	After string
+	Limit int
+}
+
+// List returns up to f.Limit allocations after f.After, oldest first, and
+// the key of the last one when more follow.
+func (b *Book) List(f ListFilter) (items []Allocation, next string) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	keys := b.listAll
+	if f.OrgID != "" {
+		keys = b.listByOrg[f.OrgID]
+	}
+	i := 0
+	if f.After != "" {
+		i, _ = slices.BinarySearch(keys, f.After)
+		if i < len(keys) && keys[i] == f.After {
+			i++
+		}
+	}
+	for ; i < len(keys); i++ {
+		a := b.allocs[keyID(keys[i])]
+		if f.Status != "" && a.Status != f.Status {
+			continue
+		}
+		if len(items) == f.Limit {
+			return items, listKey(&items[len(items)-1])
+		}
+		c, _ := b.alloc(a.ID)
+		items = append(items, c)
+	}
+	return items, ""
+}
+
+func keyID(k string) string {
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] == '|' {
+			return k[i+1:]
+		}
+	}
+	return k
+}
+
+// ---- what is left ----
+
+// NeedRemaining is what a need still lacks: its quantity less what its
+// allocations commit (Allocation.Committed).
+func (b *Book) NeedRemaining(id string) int64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.needRemaining(id)
+}
+
+func (b *Book) needRemaining(id string) int64 {
+	n, ok := b.needs[id]
+	if !ok {
+		return 0
+	}
+	left := n.Quantity
+	for _, aid := range b.allocsByNeed[id] {
+		left -= b.allocs[aid].Committed()
+	}
+	return left
+}
+
+// OfferRemaining is what a source may still give:
+//   - a capacity report: available_now of the latest report, less the
+//     units its allocations still hold (proposed, accepted, and the unshipped
+//     rest of dispatched ones), less what was shipped since that report;
+//   - a donation line: its quantity less what its allocations commit.
+//
+// It may be negative when a manufacturer reports less than it has promised.
+func (b *Book) OfferRemaining(id string) int64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.offerRemaining(id)
+}
+
+func (b *Book) offerRemaining(id string) int64 {
+	o, ok := b.offers[id]
+	if !ok {
+		return 0
+	}
+	if o.Kind == policy.KindDonation {
+		left := o.Quantity
+		for _, aid := range b.allocsByOffer[id] {
+			left -= b.allocs[aid].Committed()
+		}
+		return left
+	}
+	left := o.AvailableNow - b.shippedSinceReport(o)
+	for _, aid := range b.allocsByOffer[id] {
+		left -= b.allocs[aid].Outstanding()
+	}
+	return left
+}
+
+func (b *Book) shippedSinceReport(o *Offer) int64 {
+	var n int64
+	for _, aid := range b.allocsByOffer[o.ID] {
+		n += b.allocs[aid].ShippedUnder(o.ReportID)
+	}
+	return n
+}
+
+// OnHand is what a capacity source reported and has not shipped since:
+// the most a dispatch may take from it.
+func (b *Book) OnHand(offerID string) (int64, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	o, ok := b.offers[offerID]
+	if !ok || o.Kind != policy.KindCapacity {
+		return 0, false
+	}
+	return o.AvailableNow - b.shippedSinceReport(o), true
+}
+
+// Market is one item's needs and offers as the policy sees them, with
+// what each still lacks or has. A hospital the registry has not announced
+// yet counts as a general facility.
+func (b *Book) Market(item string) ([]policy.Need, []policy.Offer) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var needs []policy.Need
+	for _, id := range b.needsByItem[item] {
+		needs = append(needs, b.policyNeed(b.needs[id]))
+	}
+	var offers []policy.Offer
+	for _, id := range b.offersByItem[item] {
+		offers = append(offers, b.policyOffer(b.offers[id]))
+	}
+	return needs, offers
+}
+
+// PolicyNeed is a need as the policy sees it.
+func (b *Book) PolicyNeed(id string) (policy.Need, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	n, ok := b.needs[id]
+	if !ok {
+		return policy.Need{}, false
+	}
+	return b.policyNeed(n), true
+}
+
+// PolicyOffer is an offer as the policy sees it.
+func (b *Book) PolicyOffer(id string) (policy.Offer, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	o, ok := b.offers[id]
+	if !ok {
+		return policy.Offer{}, false
+	}
+	return b.policyOffer(o), true
+}
+
+func (b *Book) policyNeed(n *Need) policy.Need {
+	ft := "general"
+	if h, ok := b.hospitals[n.HospitalID]; ok && h.FacilityType != "" {
+		ft = h.FacilityType
+	}
+	return policy.Need{
+		ID: n.ID, HospitalID: n.HospitalID, Item: n.Item, Region: n.Region, FacilityType: ft,
+		Urgency: n.Urgency, NeededBy: n.NeededBy, AcceptedStandards: slices.Clone(n.AcceptedStandards),
+		Cancelled: n.Status == NeedCancelled, Stale: n.Status == NeedStale, Remaining: b.needRemaining(n.ID),
+	}
+}
+
+func (b *Book) policyOffer(o *Offer) policy.Offer {
+	return policy.Offer{
+		ID: o.ID, Kind: o.Kind, OrgID: o.OrgID, Item: o.Item, Region: o.Region, Standard: o.Standard,
+		Remaining: b.offerRemaining(o.ID), DirectedHospitalID: o.DirectedHospitalID,
+		DirectedRegion: o.DirectedRegion, LeadTimeDays: o.LeadTimeDays,
+	}
+}
