@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/registry/domain"
@@ -29,7 +30,7 @@ func (a *App) RevokeToken(ctx context.Context, tokenID string) error {
 		}
 		return nil, domain.ErrTokenNotFound
 	})
-	if err == domain.ErrOrgNotFound {
+	if errors.Is(err, domain.ErrOrgNotFound) {
 		return domain.ErrTokenNotFound
 	}
 	return err

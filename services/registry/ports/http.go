@@ -64,7 +64,7 @@ func (h handlers) createOrg(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, createdOrg{orgJSON: toJSON(r.Org), Token: r.IssuedToken.Token, TokenID: r.IssuedToken.TokenID})
+	return c.JSON(http.StatusCreated, createdOrg{orgJSON: toJSON(r.Org), Token: r.IssuedToken.Token, TokenID: r.TokenID})
 }
 
 func (h handlers) listOrgs(c echo.Context) error {
