@@ -174,8 +174,12 @@ func NewOverrideID() string {
 
 func (a *Allocation) touch(now time.Time) {
 	a.Version++
-	a.UpdatedAt = now.UTC()
+	a.UpdatedAt = stamp(now)
 }
+
+// stamp is the precision times are stored with (BSON dates: milliseconds),
+// so an allocation reads back exactly as it was written.
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 
 // Accept moves a proposed allocation to accepted.
 func (a *Allocation) Accept(now time.Time) (eventType string, err error) {
@@ -233,7 +237,7 @@ func (a *Allocation) Dispatch(in DispatchInput, reportID string, now time.Time) 
 		return "", v.Err()
 	}
 	a.ShippedQuantity += in.ShippedQuantity
-	a.Shipments = append(a.Shipments, Shipment{Quantity: in.ShippedQuantity, ReportID: reportID, At: now.UTC()})
+	a.Shipments = append(a.Shipments, Shipment{Quantity: in.ShippedQuantity, ReportID: reportID, At: stamp(now)})
 	if carrier != "" {
 		a.Carrier = carrier
 	}
@@ -384,7 +388,7 @@ type NewAllocationInput struct {
 // be given), announced as proposed then accepted so every consumer sees
 // both steps.
 func NewAllocation(in NewAllocationInput, now time.Time) (Allocation, []events.Envelope) {
-	now = now.UTC()
+	now = stamp(now)
 	a := Allocation{
 		ID: in.ID, Version: 1, NeedID: in.Need.ID, HospitalID: in.Need.HospitalID, HospitalRegion: in.Need.Region,
 		Item: in.Need.Item, Quantity: in.Quantity, SourceKind: in.Offer.Kind, SourceID: in.Offer.ID,

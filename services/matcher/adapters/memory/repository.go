@@ -1,0 +1,141 @@
+// Package memory is the in-memory domain.Repository for fast tests; the
+// shared repository suite keeps it honest against the Mongo adapter.
+package memory
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/domain"
+)
+
+// Repository keeps documents in maps and the events it was given in order.
+type Repository struct {
+	mu        sync.Mutex
+	hospitals map[string]domain.Hospital
+	needs     map[string]domain.Need
+	offers    map[string]domain.Offer
+	allocs    map[string]domain.Allocation
+	events    []events.Envelope
+
+	// BeforeInsert, when set, runs before each allocation is stored; an
+	// error stops the insert. Tests use it to crash a run midway.
+	BeforeInsert func(domain.Allocation) error
+}
+
+// New returns an empty repository.
+func New() *Repository {
+	return &Repository{
+		hospitals: map[string]domain.Hospital{}, needs: map[string]domain.Need{},
+		offers: map[string]domain.Offer{}, allocs: map[string]domain.Allocation{},
+	}
+}
+
+// Events returns every event stored so far, in order.
+func (r *Repository) Events() []events.Envelope {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.events)
+}
+
+func cloneNeed(n domain.Need) domain.Need {
+	n.AcceptedStandards = slices.Clone(n.AcceptedStandards)
+	return n
+}
+
+func cloneAlloc(a domain.Allocation) domain.Allocation {
+	a.Shipments = slices.Clone(a.Shipments)
+	return a
+}
+
+func (r *Repository) Load(context.Context) (domain.Snapshot, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var s domain.Snapshot
+	for _, id := range sortedKeys(r.hospitals) {
+		s.Hospitals = append(s.Hospitals, r.hospitals[id])
+	}
+	for _, id := range sortedKeys(r.needs) {
+		s.Needs = append(s.Needs, cloneNeed(r.needs[id]))
+	}
+	for _, id := range sortedKeys(r.offers) {
+		s.Offers = append(s.Offers, r.offers[id])
+	}
+	for _, id := range sortedKeys(r.allocs) {
+		s.Allocations = append(s.Allocations, cloneAlloc(r.allocs[id]))
+	}
+	return s, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (r *Repository) SaveHospital(_ context.Context, h domain.Hospital) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hospitals[h.ID] = h
+	return nil
+}
+
+func (r *Repository) SaveNeed(_ context.Context, n domain.Need) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.needs[n.ID] = cloneNeed(n)
+	return nil
+}
+
+func (r *Repository) SaveOffer(_ context.Context, o domain.Offer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.offers[o.ID] = o
+	return nil
+}
+
+func (r *Repository) InsertAllocation(_ context.Context, a domain.Allocation, evs ...events.Envelope) error {
+	r.mu.Lock()
+	hook := r.BeforeInsert
+	r.mu.Unlock()
+	if hook != nil {
+		if err := hook(a); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.allocs[a.ID]; ok {
+		return domain.ErrAllocationExists
+	}
+	r.allocs[a.ID] = cloneAlloc(a)
+	r.events = append(r.events, evs...)
+	return nil
+}
+
+func (r *Repository) UpdateAllocation(_ context.Context, a domain.Allocation, evs ...events.Envelope) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.allocs[a.ID]; !ok {
+		return domain.ErrAllocationNotFound
+	}
+	r.allocs[a.ID] = cloneAlloc(a)
+	r.events = append(r.events, evs...)
+	return nil
+}
+
+func (r *Repository) GetAllocation(_ context.Context, id string) (domain.Allocation, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a, ok := r.allocs[id]
+	if !ok {
+		return domain.Allocation{}, domain.ErrAllocationNotFound
+	}
+	return cloneAlloc(a), nil
+}

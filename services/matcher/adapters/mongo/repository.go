@@ -1,0 +1,254 @@
+// Package mongo stores the matcher's state in MongoDB: one collection per
+// kind of document, every document addressed by _id. Allocations carry
+// their pending events in an outbox array (shared/outbox), so a change and
+// its announcement are one write.
+package mongo
+
+import (
+	"context"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/domain"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/outbox"
+)
+
+// Collection names.
+const (
+	Hospitals   = "hospitals"
+	Needs       = "needs"
+	Offers      = "offers"
+	Allocations = "allocations"
+)
+
+// Collections lists every collection the matcher writes.
+var Collections = []string{Hospitals, Needs, Offers, Allocations}
+
+// Repository is the MongoDB domain.Repository.
+type Repository struct {
+	hospitals, needs, offers, allocs *mongo.Collection
+	relay                            *outbox.Relay
+}
+
+// New stores the matcher's state in db and relays allocation events
+// through relay.
+func New(db *mongo.Database, relay *outbox.Relay) *Repository {
+	r := &Repository{
+		hospitals: db.Collection(Hospitals), needs: db.Collection(Needs),
+		offers: db.Collection(Offers), allocs: db.Collection(Allocations), relay: relay,
+	}
+	relay.Watch(r.allocs)
+	return r
+}
+
+type hospitalDoc struct {
+	ID           string `bson:"_id"`
+	Region       string `bson:"region"`
+	FacilityType string `bson:"facility_type"`
+}
+
+type needDoc struct {
+	ID                string   `bson:"_id"`
+	HospitalID        string   `bson:"hospital_id"`
+	Item              string   `bson:"item"`
+	Region            string   `bson:"region"`
+	Quantity          int64    `bson:"quantity"`
+	Urgency           string   `bson:"urgency"`
+	NeededBy          string   `bson:"needed_by"`
+	AcceptedStandards []string `bson:"accepted_standards"`
+	Status            string   `bson:"status"`
+}
+
+type offerDoc struct {
+	ID                 string `bson:"_id"`
+	Kind               string `bson:"kind"`
+	OrgID              string `bson:"org_id"`
+	Item               string `bson:"item"`
+	Region             string `bson:"region"`
+	Standard           string `bson:"standard"`
+	AvailableNow       int64  `bson:"available_now"`
+	DailyRate          int64  `bson:"daily_rate"`
+	LeadTimeDays       int    `bson:"lead_time_days"`
+	Revision           int64  `bson:"revision"`
+	ReportID           string `bson:"report_id"`
+	Quantity           int64  `bson:"quantity"`
+	DonationID         string `bson:"donation_id"`
+	DirectedHospitalID string `bson:"directed_hospital_id"`
+	DirectedRegion     string `bson:"directed_region"`
+}
+
+type shipmentDoc struct {
+	Quantity int64     `bson:"quantity"`
+	ReportID string    `bson:"report_id"`
+	At       time.Time `bson:"at"`
+}
+
+type allocationDoc struct {
+	ID               string        `bson:"_id"`
+	Version          int64         `bson:"version"`
+	NeedID           string        `bson:"need_id"`
+	HospitalID       string        `bson:"hospital_id"`
+	HospitalRegion   string        `bson:"hospital_region"`
+	Item             string        `bson:"item"`
+	Quantity         int64         `bson:"quantity"`
+	SourceKind       string        `bson:"source_kind"`
+	SourceID         string        `bson:"source_id"`
+	SourceOrgID      string        `bson:"source_org_id"`
+	SourceRegion     string        `bson:"source_region"`
+	Status           string        `bson:"status"`
+	ShippedQuantity  int64         `bson:"shipped_quantity"`
+	ReceivedQuantity int64         `bson:"received_quantity"`
+	DamagedQuantity  int64         `bson:"damaged_quantity"`
+	Carrier          string        `bson:"carrier"`
+	TrackingNumber   string        `bson:"tracking_number"`
+	DecidedBy        string        `bson:"decided_by"`
+	Reason           string        `bson:"reason"`
+	StatusReason     string        `bson:"status_reason"`
+	ReceiptNote      string        `bson:"receipt_note"`
+	RunID            string        `bson:"run_id"`
+	Shipments        []shipmentDoc `bson:"shipments"`
+	CreatedAt        time.Time     `bson:"created_at"`
+	UpdatedAt        time.Time     `bson:"updated_at"`
+}
+
+func toAllocationDoc(a domain.Allocation) allocationDoc {
+	d := allocationDoc{
+		ID: a.ID, Version: a.Version, NeedID: a.NeedID, HospitalID: a.HospitalID, HospitalRegion: a.HospitalRegion,
+		Item: a.Item, Quantity: a.Quantity, SourceKind: a.SourceKind, SourceID: a.SourceID, SourceOrgID: a.SourceOrgID,
+		SourceRegion: a.SourceRegion, Status: a.Status, ShippedQuantity: a.ShippedQuantity,
+		ReceivedQuantity: a.ReceivedQuantity, DamagedQuantity: a.DamagedQuantity, Carrier: a.Carrier,
+		TrackingNumber: a.TrackingNumber, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
+		ReceiptNote: a.ReceiptNote, RunID: a.RunID, Shipments: []shipmentDoc{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+	}
+	for _, s := range a.Shipments {
+		d.Shipments = append(d.Shipments, shipmentDoc(s))
+	}
+	return d
+}
+
+func (d allocationDoc) allocation() domain.Allocation {
+	a := domain.Allocation{
+		ID: d.ID, Version: d.Version, NeedID: d.NeedID, HospitalID: d.HospitalID, HospitalRegion: d.HospitalRegion,
+		Item: d.Item, Quantity: d.Quantity, SourceKind: d.SourceKind, SourceID: d.SourceID, SourceOrgID: d.SourceOrgID,
+		SourceRegion: d.SourceRegion, Status: d.Status, ShippedQuantity: d.ShippedQuantity,
+		ReceivedQuantity: d.ReceivedQuantity, DamagedQuantity: d.DamagedQuantity, Carrier: d.Carrier,
+		TrackingNumber: d.TrackingNumber, DecidedBy: d.DecidedBy, Reason: d.Reason, StatusReason: d.StatusReason,
+		ReceiptNote: d.ReceiptNote, RunID: d.RunID, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+	}
+	for _, s := range d.Shipments {
+		a.Shipments = append(a.Shipments, domain.Shipment{Quantity: s.Quantity, ReportID: s.ReportID, At: s.At.UTC()})
+	}
+	return a
+}
+
+func (r *Repository) Load(ctx context.Context) (domain.Snapshot, error) {
+	var s domain.Snapshot
+	var hs []hospitalDoc
+	if err := findAll(ctx, r.hospitals, &hs); err != nil {
+		return s, err
+	}
+	for _, h := range hs {
+		s.Hospitals = append(s.Hospitals, domain.Hospital{ID: h.ID, Region: h.Region, FacilityType: h.FacilityType})
+	}
+	var ns []needDoc
+	if err := findAll(ctx, r.needs, &ns); err != nil {
+		return s, err
+	}
+	for _, n := range ns {
+		s.Needs = append(s.Needs, domain.Need(n))
+	}
+	var os []offerDoc
+	if err := findAll(ctx, r.offers, &os); err != nil {
+		return s, err
+	}
+	for _, o := range os {
+		s.Offers = append(s.Offers, domain.Offer(o))
+	}
+	var as []allocationDoc
+	if err := findAll(ctx, r.allocs, &as); err != nil {
+		return s, err
+	}
+	for _, a := range as {
+		s.Allocations = append(s.Allocations, a.allocation())
+	}
+	return s, nil
+}
+
+// findAll reads a whole collection: once, at start.
+func findAll(ctx context.Context, c *mongo.Collection, out any) error {
+	cur, err := c.Find(ctx, bson.D{})
+	if err != nil {
+		return err
+	}
+	return cur.All(ctx, out)
+}
+
+func replace(ctx context.Context, c *mongo.Collection, id string, doc any) error {
+	_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true))
+	return err
+}
+
+func (r *Repository) SaveHospital(ctx context.Context, h domain.Hospital) error {
+	return replace(ctx, r.hospitals, h.ID, hospitalDoc{ID: h.ID, Region: h.Region, FacilityType: h.FacilityType})
+}
+
+func (r *Repository) SaveNeed(ctx context.Context, n domain.Need) error {
+	d := needDoc(n)
+	if d.AcceptedStandards == nil {
+		d.AcceptedStandards = []string{}
+	}
+	return replace(ctx, r.needs, n.ID, d)
+}
+
+func (r *Repository) SaveOffer(ctx context.Context, o domain.Offer) error {
+	return replace(ctx, r.offers, o.ID, offerDoc(o))
+}
+
+func (r *Repository) InsertAllocation(ctx context.Context, a domain.Allocation, evs ...events.Envelope) error {
+	err := r.relay.Insert(ctx, r.allocs, toAllocationDoc(a), evs...)
+	if mongox.IsDuplicate(err) {
+		return domain.ErrAllocationExists
+	}
+	return err
+}
+
+// UpdateAllocation sets every field but the id: an allocation is small and
+// whole-state writes cannot drift from the domain type.
+func (r *Repository) UpdateAllocation(ctx context.Context, a domain.Allocation, evs ...events.Envelope) error {
+	raw, err := bson.Marshal(toAllocationDoc(a))
+	if err != nil {
+		return err
+	}
+	var fields bson.D
+	if err := bson.Unmarshal(raw, &fields); err != nil {
+		return err
+	}
+	set := fields[:0]
+	for _, f := range fields {
+		if f.Key != "_id" {
+			set = append(set, f)
+		}
+	}
+	err = r.relay.Update(ctx, r.allocs, a.ID, bson.D{{Key: "$set", Value: set}}, evs...)
+	if mongox.IsNotFound(err) {
+		return domain.ErrAllocationNotFound
+	}
+	return err
+}
+
+func (r *Repository) GetAllocation(ctx context.Context, id string) (domain.Allocation, error) {
+	var d allocationDoc
+	err := r.allocs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return domain.Allocation{}, domain.ErrAllocationNotFound
+	}
+	if err != nil {
+		return domain.Allocation{}, err
+	}
+	return d.allocation(), nil
+}
