@@ -1,0 +1,129 @@
+// Package service wires the audit service: platform, stores, use cases,
+// routes, one consumer per stream, and the checkpoint schedule.
+package service
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/aidflow/aidflow/contracts/openapi"
+	"github.com/aidflow/aidflow/services/audit/adapters/mongo"
+	"github.com/aidflow/aidflow/services/audit/app"
+	"github.com/aidflow/aidflow/services/audit/domain"
+	"github.com/aidflow/aidflow/services/audit/ports"
+	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/platform"
+)
+
+// Name is the service's name.
+const Name = "audit"
+
+// DefaultCheckpointEvery is how often a checkpoint is signed (when the log
+// grew) unless AIDFLOW_CHECKPOINT_EVERY says otherwise.
+const DefaultCheckpointEvery = time.Minute
+
+// Config is the audit service's configuration.
+type Config struct {
+	Platform platform.Config
+	// SigningKey signs checkpoints (AIDFLOW_AUDIT_SIGNING_KEY: a note
+	// signer key "PRIVATE+KEY+aidflow.audit+..." or a base64 Ed25519 seed).
+	SigningKey ed25519.PrivateKey
+	// KeyName is the note key name; domain.Origin when empty.
+	KeyName string
+	// CheckpointEvery is the signing schedule (AIDFLOW_CHECKPOINT_EVERY,
+	// default 1m, at least 1s).
+	CheckpointEvery time.Duration
+}
+
+// LoadConfig reads the audit service's environment.
+func LoadConfig(l *config.Loader) Config {
+	c := Config{Platform: platform.LoadConfig(Name, l)}
+	if s := l.Required("AIDFLOW_AUDIT_SIGNING_KEY"); s != "" {
+		name, key, err := domain.ParseSigningKey(s)
+		l.Check("AIDFLOW_AUDIT_SIGNING_KEY", err == nil, fmt.Sprint(err))
+		c.KeyName, c.SigningKey = name, key
+	}
+	c.CheckpointEvery = l.Duration("AIDFLOW_CHECKPOINT_EVERY", DefaultCheckpointEvery)
+	l.Check("AIDFLOW_CHECKPOINT_EVERY", c.CheckpointEvery >= time.Second, "must be at least 1s")
+	return c
+}
+
+// Main is the running audit service.
+type Main struct {
+	P   *platform.Platform
+	App *app.App
+}
+
+// New connects and wires the audit service.
+func New(ctx context.Context, cfg Config) (platform.Service, error) { return Open(ctx, cfg) }
+
+// Open is New with the concrete type, for tests. It loads the log (every
+// record, once) before returning; consumers and the schedule start in Run.
+func Open(ctx context.Context, cfg Config) (*Main, error) {
+	if cfg.KeyName == "" {
+		cfg.KeyName = domain.Origin
+	}
+	if cfg.CheckpointEvery <= 0 {
+		cfg.CheckpointEvery = DefaultCheckpointEvery
+	}
+	signer, err := domain.NewSigner(cfg.KeyName, cfg.SigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("AIDFLOW_AUDIT_SIGNING_KEY: %w", err)
+	}
+	spec, _ := openapi.Spec(Name)
+	p, err := platform.Open(ctx, cfg.Platform, spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collections...); err != nil {
+		p.Close()
+		return nil, err
+	}
+	a := app.New(mongo.NewLog(p.DB), mongo.NewCheckpoints(p.DB, p.Relay), signer)
+	a.Logger = p.Log
+	if err := a.Load(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	ports.Register(p.Authed(""), p.HTTP, a)
+	p.OnStart(func(ctx context.Context) error {
+		for _, s := range ports.Streams() {
+			if err := p.Consume(ctx, ports.ConsumerSpec(s), ports.Appender(a)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	p.OnStart(func(ctx context.Context) error { return startCheckpoints(ctx, p, a, cfg.CheckpointEvery) })
+	return &Main{P: p, App: a}, nil
+}
+
+// startCheckpoints signs one checkpoint now and then on the schedule; a
+// tick when the log has not grown signs nothing.
+func startCheckpoints(ctx context.Context, p *platform.Platform, a *app.App, every time.Duration) error {
+	sign := func() {
+		if _, err := a.SignCheckpoint(ctx); err != nil && ctx.Err() == nil {
+			p.Log.ErrorContext(ctx, "sign checkpoint", "err", err)
+		}
+	}
+	sign()
+	c := cron.New()
+	c.Schedule(cron.Every(every), cron.FuncJob(sign))
+	c.Start()
+	go func() {
+		<-ctx.Done()
+		<-c.Stop().Done()
+	}()
+	return nil
+}
+
+func (m *Main) Handler() http.Handler           { return m.P.HTTP }
+func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
+func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
+func (m *Main) Close()                          { m.P.Close() }

@@ -1,0 +1,409 @@
+package service_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/contracts/openapi/conform"
+	"github.com/aidflow/aidflow/services/audit/adapters/mongo"
+	"github.com/aidflow/aidflow/services/audit/service"
+	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/bus"
+	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+type harness struct {
+	t       *testing.T
+	cfg     service.Config
+	m       *service.Main
+	stop    func()
+	bus     *bus.Bus
+	checker *conform.Checker
+	iss     *testkit.Issuer
+}
+
+func start(t *testing.T) *harness {
+	t.Helper()
+	iss := testkit.NewIssuer(t)
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss), SigningKey: key, CheckpointEvery: time.Hour}
+	cfg.Platform.HTTPAddr = ""
+	h := &harness{t: t, cfg: cfg, iss: iss}
+	h.boot()
+	b, err := bus.Connect(t.Context(), bus.Options{URL: cfg.Platform.NATSURL, Name: "neighbours"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	h.bus = b
+	if h.checker, err = conform.New(service.Name); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// boot opens and runs the service until the test ends (or stop is called).
+func (h *harness) boot() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	m, err := service.Open(ctx, h.cfg)
+	if err != nil {
+		cancel()
+		h.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done; m.Close() }) }
+	h.t.Cleanup(stop)
+	h.m, h.stop = m, stop
+	testkit.Eventually(h.t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "service ready")
+}
+
+func (h *harness) publish(evs ...events.Envelope) {
+	h.t.Helper()
+	for _, e := range evs {
+		if err := h.bus.Publish(h.t.Context(), e); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+}
+
+// get calls the service and checks the answer against its OpenAPI document.
+func (h *harness) get(path, token string) (int, []byte) {
+	h.t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.m.Handler().ServeHTTP(rec, req)
+	if err := h.checker.Response(http.MethodGet, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+		h.t.Errorf("GET %s: %v", path, err)
+	}
+	return rec.Code, rec.Body.Bytes()
+}
+
+func decode[T any](t *testing.T, body []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	return v
+}
+
+var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// flow is a thin flow's events from four services, in time order.
+func flow() []events.Envelope {
+	meta := func(subject, org, item string, min int) events.Meta {
+		return events.Meta{Subject: subject, OrgID: org, Item: item, Time: t0.Add(time.Duration(min) * time.Minute)}
+	}
+	return []events.Envelope{
+		events.MustNew("registry", events.OrgRegistered{OrgID: "org_h1", Name: "Wuhan Union Hospital", Role: "hospital", Region: "420100", FacilityType: "designated"}, meta("org_h1", "org_h1", "", 0)),
+		events.MustNew("registry", events.OrgRegistered{OrgID: "org_m1", Name: "Hangzhou Masks Ltd", Role: "manufacturer", Region: "330100"}, meta("org_m1", "org_m1", "", 1)),
+		events.MustNew("demand", events.NeedPosted{NeedID: "need_1", HospitalID: "org_h1", Item: "n95-respirator", Quantity: 1000, Urgency: "critical", NeededBy: "2026-03-08", AcceptedStandards: []string{"GB 19083"}, Region: "420100"}, meta("need_1", "org_h1", "n95-respirator", 2)),
+		events.MustNew("supply", events.CapacityReported{CapacityID: "cap_1", ManufacturerID: "org_m1", Item: "n95-respirator", Region: "330100", AvailableNow: 5000, DailyRate: 100, LeadTimeDays: 1, Standard: "GB 19083", Revision: 1}, meta("cap_1", "org_m1", "n95-respirator", 3)),
+		events.MustNew("matcher", events.AllocationEvent{Type: events.AllocationProposedType, Allocation: events.Allocation{AllocationID: "alloc_1", Version: 1, NeedID: "need_1", HospitalID: "org_h1", HospitalRegion: "420100", Item: "n95-respirator", Quantity: 1000, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", SourceRegion: "330100", Status: "proposed", DecidedBy: "policy-v1", Reason: "nearest source"}}, meta("alloc_1", "org_m1", "n95-respirator", 4)),
+	}
+}
+
+func TestAuditComponent(t *testing.T) {
+	h := start(t)
+	evs := flow()
+	h.publish(evs...)
+	// The same event again under another message id gets past JetStream's
+	// duplicate window; the log still records it once.
+	raw, _ := json.Marshal(evs[2])
+	if err := h.bus.PublishRaw(t.Context(), evs[2].NATSSubject(), "another-msg-id", raw); err != nil {
+		t.Fatal(err)
+	}
+	marker := events.MustNew("donation", events.DonationPledged{DonationID: "don_1", DonorID: "org_d1", Region: "310000", Lines: []events.DonationLine{{OfferID: "don_1/0", Item: "goggles", Quantity: 10, Standard: "GB 14866"}}}, events.Meta{Subject: "don_1", OrgID: "org_d1", Item: "goggles", Time: t0.Add(5 * time.Minute)})
+	h.publish(marker)
+	testkit.Eventually(t, 10*time.Second, func() bool { return h.m.App.Size() >= 6 && h.m.P.CaughtUp(context.Background()) }, "every event recorded")
+	if got := h.m.App.Size(); got != 6 {
+		t.Fatalf("log size %d, want 6 (one record per event)", got)
+	}
+
+	regulator := h.iss.Org(t, auth.Regulator, "110000").Token
+	hospital := h.iss.Org(t, auth.Hospital, "420100").Token
+	manufacturer := h.iss.Org(t, auth.Manufacturer, "330100").Token
+	donor := h.iss.Org(t, auth.Donor, "310000").Token
+
+	t.Run("authorization", func(t *testing.T) {
+		for _, path := range []string{"/v1/audit/events", "/v1/audit/verify"} {
+			for _, tt := range []struct {
+				who, token string
+				want       int
+			}{
+				{"no token", "", http.StatusUnauthorized},
+				{"bad token", "aft1.garbage.sig", http.StatusUnauthorized},
+				{"hospital", hospital, http.StatusForbidden},
+				{"manufacturer", manufacturer, http.StatusForbidden},
+				{"donor", donor, http.StatusForbidden},
+				{"regulator", regulator, http.StatusOK},
+			} {
+				if code, body := h.get(path, tt.token); code != tt.want {
+					t.Errorf("GET %s as %s = %d %s, want %d", path, tt.who, code, body, tt.want)
+				}
+			}
+		}
+		for _, token := range []string{"", hospital, regulator} {
+			if code, body := h.get("/v1/public/checkpoint", token); code != http.StatusOK {
+				t.Errorf("public checkpoint with token %q = %d %s", token, code, body)
+			}
+		}
+	})
+
+	type item struct {
+		Index int64           `json:"index"`
+		ID    string          `json:"id"`
+		Type  string          `json:"type"`
+		OrgID string          `json:"org_id"`
+		Data  json.RawMessage `json:"data"`
+	}
+	type page struct {
+		Items []item `json:"items"`
+		Next  string `json:"next"`
+	}
+	t.Run("events", func(t *testing.T) {
+		_, body := h.get("/v1/audit/events", regulator)
+		all := decode[page](t, body)
+		if len(all.Items) != 6 || all.Next != "" {
+			t.Fatalf("all events: %d items, next %q", len(all.Items), all.Next)
+		}
+		ids := map[string]bool{}
+		for i, it := range all.Items {
+			if it.Index != int64(i) || ids[it.ID] {
+				t.Fatalf("item %d: %+v (want log order, each event once)", i, it)
+			}
+			ids[it.ID] = true
+		}
+		// Paginate two at a time with the cursor.
+		var got []string
+		next := ""
+		for range 10 {
+			_, body := h.get("/v1/audit/events?limit=2&cursor="+url.QueryEscape(next), regulator)
+			p := decode[page](t, body)
+			for _, it := range p.Items {
+				got = append(got, it.ID)
+			}
+			if next = p.Next; next == "" {
+				break
+			}
+		}
+		if len(got) != 6 {
+			t.Fatalf("paginated %d events, want 6", len(got))
+		}
+		for _, tt := range []struct {
+			query string
+			want  int
+		}{
+			{"type=" + events.OrgRegisteredType, 2},
+			{"org_id=org_m1", 3},
+			{"org_id=org_m1&type=" + events.CapacityReportedType, 1},
+			{"item=goggles", 1},
+			{"since=" + url.QueryEscape(t0.Add(4*time.Minute).Format(time.RFC3339)), 2},
+			{"org_id=nobody", 0},
+		} {
+			_, body := h.get("/v1/audit/events?"+tt.query, regulator)
+			if p := decode[page](t, body); len(p.Items) != tt.want {
+				t.Errorf("?%s: %d items, want %d", tt.query, len(p.Items), tt.want)
+			}
+		}
+		for _, tt := range []struct {
+			query string
+			want  int
+		}{
+			{"since=yesterday", http.StatusUnprocessableEntity},
+			{"cursor=%21%21", http.StatusBadRequest},
+			{"limit=many", http.StatusBadRequest},
+		} {
+			if code, body := h.get("/v1/audit/events?"+tt.query, regulator); code != tt.want {
+				t.Errorf("?%s = %d %s, want %d", tt.query, code, body, tt.want)
+			}
+		}
+	})
+
+	t.Run("checkpoint", func(t *testing.T) {
+		_, body := h.get("/v1/public/checkpoint", "")
+		cp := decode[struct {
+			Origin    string `json:"origin"`
+			Size      int64  `json:"size"`
+			RootHash  string `json:"root_hash"`
+			Signature string `json:"signature"`
+			Note      string `json:"note"`
+			Key       string `json:"key"`
+		}](t, body)
+		if cp.Size != 6 || cp.Origin != "aidflow.audit" || cp.Signature == "" {
+			t.Fatalf("checkpoint %+v; want size 6", cp)
+		}
+		v, err := note.NewVerifier(cp.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := note.Open([]byte(cp.Note), note.VerifierList(v))
+		if err != nil {
+			t.Fatalf("note.Open: %v", err)
+		}
+		if want := fmt.Sprintf("aidflow.audit\n6\n%s\n", cp.RootHash); n.Text != want {
+			t.Fatalf("signed body %q, want %q", n.Text, want)
+		}
+		_, body = h.get("/v1/audit/verify", regulator)
+		if v := decode[struct {
+			OK       bool   `json:"ok"`
+			RootHash string `json:"root_hash"`
+		}](t, body); !v.OK || v.RootHash != cp.RootHash {
+			t.Fatalf("verify %s; want ok with the checkpoint's root %s", body, cp.RootHash)
+		}
+		// Every checkpoint is announced on the audit stream.
+		var mu sync.Mutex
+		var sizes []int64
+		f, err := h.bus.Follow(t.Context(), "audit", []string{events.CheckpointSignedType}, func(e events.Envelope) {
+			var d events.CheckpointSigned
+			if e.Decode(&d) == nil {
+				mu.Lock()
+				sizes = append(sizes, d.Size)
+				mu.Unlock()
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Stop()
+		testkit.Eventually(t, 10*time.Second, func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return len(sizes) > 0 && sizes[len(sizes)-1] == 6
+		}, "checkpoint_signed of size 6 published")
+	})
+
+	t.Run("tampering is detected", func(t *testing.T) {
+		// Streams interleave; find where the need was recorded.
+		_, body := h.get("/v1/audit/events?type="+events.NeedPostedType, regulator)
+		needs := decode[page](t, body)
+		if len(needs.Items) != 1 {
+			t.Fatalf("need records: %s", body)
+		}
+		bad := needs.Items[0].Index
+		db := testkit.MongoClient(t, h.cfg.Platform.MongoURI).Database(h.cfg.Platform.MongoDB)
+		records := db.Collection(mongo.Records)
+		var doc struct {
+			Envelope string `bson:"envelope"`
+		}
+		if err := records.FindOne(t.Context(), bson.D{{Key: "_id", Value: mongo.Key(bad)}}).Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		forged := strings.Replace(doc.Envelope, `"quantity":1000`, `"quantity":100`, 1)
+		if forged == doc.Envelope {
+			t.Fatalf("record %d is not the need: %s", bad, doc.Envelope)
+		}
+		if _, err := records.UpdateOne(t.Context(), bson.D{{Key: "_id", Value: mongo.Key(bad)}}, bson.D{{Key: "$set", Value: bson.D{{Key: "envelope", Value: forged}}}}); err != nil {
+			t.Fatal(err)
+		}
+		_, body = h.get("/v1/audit/verify", regulator)
+		v := decode[struct {
+			OK            bool   `json:"ok"`
+			Size          int64  `json:"size"`
+			Checked       int64  `json:"checked"`
+			FirstBadIndex *int64 `json:"first_bad_index"`
+		}](t, body)
+		if v.OK || v.Size != 6 || v.Checked != bad || v.FirstBadIndex == nil || *v.FirstBadIndex != bad {
+			t.Fatalf("verify after tampering: %s; want not ok, first bad index %d", body, bad)
+		}
+	})
+}
+
+func TestAuditRestartKeepsTheLog(t *testing.T) {
+	h := start(t)
+	evs := flow()
+	h.publish(evs[:3]...)
+	testkit.Eventually(t, 10*time.Second, func() bool { return h.m.App.Size() == 3 }, "3 events recorded")
+	before, err := h.m.App.SignCheckpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.stop()
+	h.boot()
+	if got := h.m.App.Size(); got != 3 {
+		t.Fatalf("after restart size %d, want 3", got)
+	}
+	if cp, err := h.m.App.LatestCheckpoint(t.Context()); err != nil || cp.Size != before.Size || cp.Root != before.Root {
+		t.Fatalf("latest checkpoint after restart %+v, %v", cp, err)
+	}
+	h.publish(evs[3:]...)
+	testkit.Eventually(t, 10*time.Second, func() bool { return h.m.App.Size() == 5 }, "the rest recorded")
+	v, err := h.m.App.VerifyLog(t.Context())
+	if err != nil || !v.OK || v.Size != 5 {
+		t.Fatalf("verify %+v, %v", v, err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	base := map[string]string{
+		"NATS_URL": "nats://127.0.0.1:4222", "MONGO_URI": "mongodb://127.0.0.1:27017",
+		"AIDFLOW_TOKEN_PUBLIC_KEY": auth.EncodePublicKey(testkit.NewIssuer(t).PublicKey()),
+	}
+	skey, _, err := note.GenerateKey(rand.Reader, "aidflow.audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+		every   time.Duration
+	}{
+		{"note key", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey}, "", time.Minute},
+		{"seed and schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": auth.EncodePrivateKey(priv), "AIDFLOW_CHECKPOINT_EVERY": "10s"}, "", 10 * time.Second},
+		{"missing key", map[string]string{}, "AIDFLOW_AUDIT_SIGNING_KEY", 0},
+		{"bad key", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": "secret"}, "AIDFLOW_AUDIT_SIGNING_KEY", 0},
+		{"bad schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "often"}, "AIDFLOW_CHECKPOINT_EVERY", 0},
+		{"schedule too fast", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "10ms"}, "AIDFLOW_CHECKPOINT_EVERY", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range base {
+				env[k] = v
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			l := config.FromMap(env)
+			c := service.LoadConfig(l)
+			err := l.Err()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || c.SigningKey == nil || c.KeyName != "aidflow.audit" || c.CheckpointEvery != tt.every {
+				t.Fatalf("config %+v, %v", c, err)
+			}
+		})
+	}
+}
