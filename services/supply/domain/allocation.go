@@ -76,6 +76,6 @@ func (c *Capacity) ApplyAllocation(a events.Allocation, now time.Time) (bool, er
 		c.Allocations = map[string]Allocation{}
 	}
 	c.Allocations[a.AllocationID] = next
-	c.UpdatedAt = now.UTC()
+	c.UpdatedAt = now.UTC().Truncate(time.Millisecond)
 	return true, nil
 }

@@ -132,8 +132,10 @@ func (c *Capacity) Apply(r Report, now time.Time) error {
 	c.Standard = r.Standard
 	c.UnitPriceFen = r.UnitPriceFen
 	c.Revision++
-	c.ReportedAt = now.UTC()
-	c.UpdatedAt = now.UTC()
+	// Milliseconds: MongoDB's precision, so answers read the same before
+	// and after a round trip through the database.
+	c.ReportedAt = now.UTC().Truncate(time.Millisecond)
+	c.UpdatedAt = c.ReportedAt
 	if c.Allocations == nil {
 		c.Allocations = map[string]Allocation{}
 	}
