@@ -194,7 +194,7 @@ func (a *Allocation) Accept(now time.Time) (eventType string, err error) {
 // Decline gives the units back: the source keeps them and the need is
 // matched again.
 func (a *Allocation) Decline(reason string, now time.Time) (string, error) {
-	reason, err := validReason(reason)
+	reason, err := ValidReason(reason)
 	if err != nil {
 		return "", err
 	}
@@ -299,7 +299,7 @@ func (a *Allocation) Receive(in ReceiptInput, now time.Time) (string, error) {
 // Cancel withdraws an allocation (a regulator's decision). What was not
 // shipped goes back to the source and the need.
 func (a *Allocation) Cancel(reason string, now time.Time) (string, error) {
-	reason, err := validReason(reason)
+	reason, err := ValidReason(reason)
 	if err != nil {
 		return "", err
 	}
@@ -323,7 +323,9 @@ func (a *Allocation) Expire(ttl time.Duration, now time.Time) (string, error) {
 	return events.AllocationExpiredType, nil
 }
 
-func validReason(s string) (string, error) {
+// ValidReason trims a written reason and checks it: required, at most
+// MaxReasonLength characters, no control characters but line breaks.
+func ValidReason(s string) (string, error) {
 	var v apperr.Validation
 	s = strings.TrimSpace(s)
 	switch {

@@ -1,0 +1,79 @@
+// Package app holds the matcher's use cases, one file each: applying what
+// other services announce, running the policy for an item, and the
+// allocation lifecycle commands.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/aidflow/aidflow/services/matcher/domain"
+	"github.com/aidflow/aidflow/shared/logging"
+)
+
+// DefaultTTL is how long a proposed allocation waits for its source to
+// accept it before it expires and its units are matched again.
+const DefaultTTL = 48 * time.Hour
+
+// App is the matcher's use cases over its repository and its book.
+//
+// Every change (an event applied, a matching run, a lifecycle command)
+// runs under one lock, one at a time: a run reads what is left, decides,
+// and writes, and nothing may change what is left in between. Reads are
+// served from the book without the lock.
+type App struct {
+	Repo domain.Repository
+	Book *domain.Book
+	Now  func() time.Time
+	// TTL is how long a proposal may wait for acceptance.
+	TTL time.Duration
+	Log *slog.Logger
+
+	mu sync.Mutex
+}
+
+// New returns the use cases; call Load before anything else.
+func New(repo domain.Repository, ttl time.Duration) *App {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return &App{Repo: repo, Book: domain.NewBook(), Now: time.Now, TTL: ttl, Log: logging.Discard()}
+}
+
+// Load fills the book from the store: one read per collection, before the
+// consumers start, so the first run already sees every allocation made
+// before a restart.
+func (a *App) Load(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, err := a.Repo.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("load the matcher's state: %w", err)
+	}
+	a.Book.Load(s)
+	return nil
+}
+
+// Trigger is the event a matching run answers. Its id numbers the run's
+// allocations; its time gives the run's "today".
+type Trigger struct {
+	EventID string
+	Time    time.Time
+}
+
+// Actor is the organization calling a route.
+type Actor struct {
+	OrgID string
+	Role  string
+}
+
+// policyZone is the clock the policy's "today" is read on: needed-by dates
+// are dates in China Standard Time (UTC+8, no daylight saving).
+var policyZone = time.FixedZone("CST", 8*60*60)
+
+// Today is the run's date: the trigger's time in China Standard Time. It
+// comes from the event, not the wall clock, so a replay decides the same.
+func Today(t time.Time) time.Time { return t.In(policyZone) }

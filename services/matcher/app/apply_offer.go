@@ -1,0 +1,61 @@
+package app
+
+import (
+	"context"
+	"slices"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/domain"
+)
+
+// CapacityReported replaces a manufacturer's report for an item (the
+// shipments counted against the old report stop counting: the new
+// available_now already reflects them) and matches the item.
+func (a *App) CapacityReported(ctx context.Context, trig Trigger, d events.CapacityReported) error {
+	o := domain.CapacityFrom(trig.EventID, d)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if held, ok := a.Book.Offer(o.ID); !ok || o.Supersedes(held) {
+		if err := a.Repo.SaveOffer(ctx, o); err != nil {
+			return err
+		}
+		a.Book.PutOffer(o)
+	}
+	return a.matchItem(ctx, trig, o.Item)
+}
+
+// DonationPledged records each line of a donation as an offer and matches
+// each item it gives.
+func (a *App) DonationPledged(ctx context.Context, trig Trigger, d events.DonationPledged) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var items []string
+	for _, o := range domain.DonationOffers(d) {
+		if _, ok := a.Book.Offer(o.ID); !ok {
+			if err := a.Repo.SaveOffer(ctx, o); err != nil {
+				return err
+			}
+			a.Book.PutOffer(o)
+		}
+		if !slices.Contains(items, o.Item) {
+			items = append(items, o.Item)
+		}
+	}
+	slices.Sort(items)
+	for _, item := range items {
+		if err := a.matchItem(ctx, trig, item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AllocationReleased matches an item again after one of the matcher's own
+// allocations gave units back (declined, expired, cancelled). It runs on
+// the announcing event, not inside the command, so a crash between the
+// two cannot lose the second matching.
+func (a *App) AllocationReleased(ctx context.Context, trig Trigger, d events.Allocation) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.matchItem(ctx, trig, d.Item)
+}

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+
+	"github.com/aidflow/aidflow/services/matcher/domain"
+	"github.com/aidflow/aidflow/shared/auth"
+)
+
+// canSee reports whether an organization may see an allocation: the
+// hospital it goes to, the organization that ships it, and regulators.
+func canSee(actor Actor, al domain.Allocation) bool {
+	switch actor.Role {
+	case auth.Regulator:
+		return true
+	case auth.Hospital:
+		return al.HospitalID == actor.OrgID
+	case auth.Manufacturer, auth.Donor:
+		return al.SourceOrgID == actor.OrgID
+	}
+	return false
+}
+
+func isSource(actor Actor, al domain.Allocation) bool {
+	return (actor.Role == auth.Manufacturer || actor.Role == auth.Donor) && al.SourceOrgID == actor.OrgID
+}
+
+func isHospital(actor Actor, al domain.Allocation) bool {
+	return actor.Role == auth.Hospital && al.HospitalID == actor.OrgID
+}
+
+// change applies op to an allocation the actor may act on, stores the new
+// state with the event op names in one write, and updates the book. An
+// allocation the actor may not act on is not found: ids cannot be probed.
+func (a *App) change(ctx context.Context, id string, may func(domain.Allocation) bool, op func(*domain.Allocation) (string, error)) (domain.Allocation, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	al, ok := a.Book.Allocation(id)
+	if !ok || !may(al) {
+		return domain.Allocation{}, domain.ErrAllocationNotFound
+	}
+	typ, err := op(&al)
+	if err != nil {
+		return domain.Allocation{}, err
+	}
+	if err := a.Repo.UpdateAllocation(ctx, al, al.Event(typ)); err != nil {
+		return domain.Allocation{}, err
+	}
+	a.Book.PutAllocation(al)
+	a.Log.InfoContext(ctx, "allocation changed", "allocation_id", al.ID, "status", al.Status, "version", al.Version)
+	return al, nil
+}
