@@ -344,9 +344,12 @@ func TestWhoMayDoWhat(t *testing.T) {
 		}
 	}
 	for name, op := range map[string]func(app.Actor) error{
-		"accept":  func(a app.Actor) error { _, err := f.app.AcceptAllocation(f.ctx, a, id); return err },
-		"receipt": func(a app.Actor) error { _, err := f.app.ReceiveAllocation(f.ctx, a, id, domain.ReceiptInput{ReceivedQuantity: 1}); return err },
-		"cancel":  func(a app.Actor) error { _, err := f.app.CancelAllocation(f.ctx, a, id, "x"); return err },
+		"accept": func(a app.Actor) error { _, err := f.app.AcceptAllocation(f.ctx, a, id); return err },
+		"receipt": func(a app.Actor) error {
+			_, err := f.app.ReceiveAllocation(f.ctx, a, id, domain.ReceiptInput{ReceivedQuantity: 1})
+			return err
+		},
+		"cancel": func(a app.Actor) error { _, err := f.app.CancelAllocation(f.ctx, a, id, "x"); return err },
 	} {
 		for _, actor := range []app.Actor{m2, h2, h1, m1} {
 			if (name == "accept" && actor == m1) || (name == "receipt" && actor == h1) {
@@ -452,7 +455,7 @@ func TestOverride(t *testing.T) {
 		t.Fatalf("don2/0 has %d left, want 100", got)
 	}
 	f.need("n3", "h3", "n95-respirator", 100, "critical") // the policy gives it the rest
-	if len(f.allocations()) != before+2 { // n3's policy allocation and the override
+	if len(f.allocations()) != before+2 {                 // n3's policy allocation and the override
 		t.Fatalf("%d allocations, want %d", len(f.allocations()), before+2)
 	}
 	if got := f.app.Book.OfferRemaining("don2/0"); got != 0 {
