@@ -1,0 +1,265 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/contracts/openapi/conform"
+	"github.com/aidflow/aidflow/services/demand/ports"
+	"github.com/aidflow/aidflow/services/demand/service"
+	"github.com/aidflow/aidflow/shared/bus"
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// wait bounds every poll: the embedded servers answer in milliseconds, so
+// this only matters when something is broken.
+const wait = 10 * time.Second
+
+// harness is the demand service booted for real on embedded NATS and the
+// embedded store, driven over HTTP; the matcher and registry are faked by
+// publishing their events on the bus.
+type harness struct {
+	t    *testing.T
+	cfg  service.Config
+	m    *service.Main
+	stop func() // stops the running service (also done when the test ends)
+	iss  *testkit.Issuer
+	api  *conform.Checker
+	bus  *bus.Bus // the fake neighbours' connection
+
+	mu        sync.Mutex
+	published []events.Envelope // the demand stream, as consumers see it
+}
+
+func start(t *testing.T, tune ...func(*service.Config)) *harness {
+	t.Helper()
+	iss := testkit.NewIssuer(t)
+	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss), StaleSchedule: service.StaleScheduleOff}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	api, err := conform.New(service.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, cfg: cfg, iss: iss, api: api}
+	h.boot()
+	b, err := bus.Connect(t.Context(), bus.Options{URL: cfg.Platform.NATSURL, Name: "demand-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	h.bus = b
+	f, err := b.Follow(t.Context(), service.Name, nil, func(e events.Envelope) {
+		h.mu.Lock()
+		h.published = append(h.published, e)
+		h.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	return h
+}
+
+// boot opens and runs the service on h.cfg; it stops when the test ends.
+func (h *harness) boot() {
+	h.t.Helper()
+	m, err := service.Open(h.t.Context(), h.cfg)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			h.t.Errorf("run: %v", err)
+		}
+		m.Close()
+	}
+	h.m, h.stop = m, sync.OnceFunc(stop)
+	h.t.Cleanup(h.stop)
+	testkit.Eventually(h.t, wait, func() bool { return m.Ready(context.Background()) == nil }, "service ready")
+}
+
+// restart stops the running service and boots a new one on the same
+// database and NATS.
+func (h *harness) restart() {
+	h.t.Helper()
+	h.stop()
+	h.boot()
+}
+
+type response struct {
+	status int
+	body   []byte
+	header http.Header
+}
+
+func (r response) need(t *testing.T) ports.NeedJSON {
+	t.Helper()
+	var n ports.NeedJSON
+	if err := json.Unmarshal(r.body, &n); err != nil {
+		t.Fatalf("not a need: %v: %s", err, r.body)
+	}
+	return n
+}
+
+type problem struct {
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+func (r response) problem(t *testing.T) problem {
+	t.Helper()
+	var p problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("not a problem: %v: %s", err, r.body)
+	}
+	return p
+}
+
+type list struct {
+	Items []ports.NeedJSON `json:"items"`
+	Next  string           `json:"next"`
+}
+
+func (r response) list(t *testing.T) list {
+	t.Helper()
+	var l list
+	if err := json.Unmarshal(r.body, &l); err != nil {
+		t.Fatalf("not a list: %v: %s", err, r.body)
+	}
+	return l
+}
+
+// do sends a request and checks the answer against the service's OpenAPI
+// document, so a shape the document does not promise fails the test.
+func (h *harness) do(method, path, token, body string, header ...string) response {
+	h.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.m.Handler().ServeHTTP(rec, req)
+	res := rec.Result()
+	b, _ := io.ReadAll(res.Body)
+	if err := h.api.Response(method, path, res.StatusCode, res.Header.Get("Content-Type"), b); err != nil {
+		h.t.Errorf("%s %s: %v", method, path, err)
+	}
+	return response{status: res.StatusCode, body: b, header: res.Header}
+}
+
+func (h *harness) org(role, region string) testkit.Org {
+	return h.iss.Org(h.t, role, region)
+}
+
+// publish fakes a neighbour's event on the bus.
+func (h *harness) publish(source string, data events.Payload, m events.Meta) events.Envelope {
+	h.t.Helper()
+	e := events.MustNew(source, data, m)
+	if err := h.bus.Publish(context.Background(), e); err != nil {
+		h.t.Fatal(err)
+	}
+	return e
+}
+
+// allocation publishes the matcher's snapshot of an allocation to need n.
+func (h *harness) allocation(typ string, n ports.NeedJSON, id string, version, qty int64, status string, shipped, received, damaged int64) {
+	h.t.Helper()
+	h.publish("matcher", events.AllocationEvent{Type: typ, Allocation: events.Allocation{
+		AllocationID: id, Version: version, NeedID: n.ID, HospitalID: n.HospitalID, HospitalRegion: n.Region,
+		Item: n.Item, Quantity: qty, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_man1", SourceRegion: "330100",
+		Status: status, ShippedQuantity: shipped, ReceivedQuantity: received, DamagedQuantity: damaged,
+		DecidedBy: "policy-v1", Reason: "test", CreatedAt: time.Now().UTC().Format(time.RFC3339), UpdatedAt: time.Now().UTC().Format(time.RFC3339),
+	}}, events.Meta{Subject: id, OrgID: "org_man1", Item: n.Item})
+}
+
+// eventually polls GET /v1/needs/{id} as token until cond holds.
+func (h *harness) eventually(id, token string, cond func(ports.NeedJSON) bool, what string) ports.NeedJSON {
+	h.t.Helper()
+	var last ports.NeedJSON
+	testkit.Eventually(h.t, wait, func() bool {
+		r := h.do("GET", "/v1/needs/"+id, token, "")
+		if r.status != http.StatusOK {
+			return false
+		}
+		last = r.need(h.t)
+		return cond(last)
+	}, what)
+	return last
+}
+
+// event waits for the demand event of type typ about subject and returns it.
+func (h *harness) event(typ, subject string) events.Envelope {
+	h.t.Helper()
+	var found events.Envelope
+	testkit.Eventually(h.t, wait, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, e := range h.published {
+			if e.Type == typ && e.Subject == subject {
+				found = e
+				return true
+			}
+		}
+		return false
+	}, "event %s about %s", typ, subject)
+	return found
+}
+
+func (h *harness) count(typ, subject string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, e := range h.published {
+		if e.Type == typ && e.Subject == subject {
+			n++
+		}
+	}
+	return n
+}
+
+func needBody(item string, qty int) string {
+	b, _ := json.Marshal(map[string]any{"item": item, "quantity": qty, "urgency": "critical",
+		"needed_by": time.Now().In(time.FixedZone("UTC+8", 8*3600)).AddDate(0, 0, 5).Format("2006-01-02"),
+		"note":      "ICU, ward 3; call Dr. Wang at 13800000000"})
+	return string(b)
+}
+
+func (h *harness) post(token, item string, qty int) ports.NeedJSON {
+	h.t.Helper()
+	r := h.do("POST", "/v1/needs", token, needBody(item, qty))
+	if r.status != http.StatusCreated {
+		h.t.Fatalf("post: %d %s", r.status, r.body)
+	}
+	return r.need(h.t)
+}
+
+// revoke fakes the registry revoking a token.
+func (h *harness) revoke(o testkit.Org) {
+	h.publish("registry", events.TokenRevoked{TokenID: o.TokenID, OrgID: o.ID}, events.Meta{Subject: o.TokenID, OrgID: o.ID})
+}

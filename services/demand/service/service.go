@@ -1,0 +1,139 @@
+// Package service wires the demand service: platform, repository, list
+// index, use cases, routes, the allocation consumer and the stale sweep.
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/aidflow/aidflow/contracts/openapi"
+	"github.com/aidflow/aidflow/services/demand/adapters/mongo"
+	"github.com/aidflow/aidflow/services/demand/app"
+	"github.com/aidflow/aidflow/services/demand/ports"
+	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/platform"
+)
+
+// Name is the service's name.
+const Name = "demand"
+
+// DefaultStaleSchedule is when the stale rule runs (AIDFLOW_STALE_SCHEDULE).
+const DefaultStaleSchedule = "@every 1h"
+
+// StaleScheduleOff disables the stale sweep (tests drive it by hand).
+const StaleScheduleOff = "off"
+
+// Config is the demand service's configuration.
+type Config struct {
+	Platform platform.Config
+	// StaleAfter is how long a need may go unconfirmed before it turns
+	// stale (AIDFLOW_STALE_AFTER, a Go duration, default 168h = 7 days).
+	// Zero means the default.
+	StaleAfter time.Duration
+	// StaleSchedule is when the stale rule runs (AIDFLOW_STALE_SCHEDULE: a
+	// cron spec such as "@every 1h" or "0 * * * *", or "off"; default
+	// "@every 1h"). Empty means the default.
+	StaleSchedule string
+}
+
+// LoadConfig reads the demand service's environment.
+func LoadConfig(l *config.Loader) Config {
+	c := Config{
+		Platform:      platform.LoadConfig(Name, l),
+		StaleAfter:    l.Duration("AIDFLOW_STALE_AFTER", app.DefaultStaleAfter),
+		StaleSchedule: l.String("AIDFLOW_STALE_SCHEDULE", DefaultStaleSchedule),
+	}
+	l.Check("AIDFLOW_STALE_AFTER", c.StaleAfter > 0, "must be a positive duration such as 168h (7 days)")
+	if c.StaleSchedule != StaleScheduleOff {
+		_, err := cron.ParseStandard(c.StaleSchedule)
+		l.Check("AIDFLOW_STALE_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"@every 1h\" or \"0 * * * *\", or off: %v", err))
+	}
+	return c
+}
+
+// Main is the running demand service.
+type Main struct {
+	P   *platform.Platform
+	App *app.App
+}
+
+// New connects and wires the demand service.
+func New(ctx context.Context, cfg Config) (platform.Service, error) { return Open(ctx, cfg) }
+
+// Open is New with the concrete type, for tests. It loads the list index
+// before it mounts the routes, and Run starts the allocation consumer, so
+// neither sees a half-loaded index.
+func Open(ctx context.Context, cfg Config) (*Main, error) {
+	if cfg.StaleAfter == 0 {
+		cfg.StaleAfter = app.DefaultStaleAfter
+	}
+	if cfg.StaleSchedule == "" {
+		cfg.StaleSchedule = DefaultStaleSchedule
+	}
+	var schedule cron.Schedule
+	if cfg.StaleSchedule != StaleScheduleOff {
+		s, err := cron.ParseStandard(cfg.StaleSchedule)
+		if err != nil {
+			return nil, fmt.Errorf("stale schedule %q: %w", cfg.StaleSchedule, err)
+		}
+		schedule = s
+	}
+	spec, _ := openapi.Spec(Name)
+	p, err := platform.Open(ctx, cfg.Platform, spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collection); err != nil {
+		p.Close()
+		return nil, err
+	}
+	a := app.New(mongo.NewNeeds(p.DB, p.Relay))
+	a.StaleAfter = cfg.StaleAfter
+	if err := a.Load(ctx); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("load needs: %w", err)
+	}
+	p.Log.Info("needs loaded", "count", a.Index.Len())
+	ports.Register(p.Authed(""), a)
+	m := &Main{P: p, App: a}
+	// The consumer lives as long as Run, not as long as Open's context,
+	// which a caller may bound to start-up.
+	p.OnStart(func(ctx context.Context) error {
+		return p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a))
+	})
+	if schedule != nil {
+		p.OnStart(func(ctx context.Context) error { m.startStaleSweep(ctx, schedule); return nil })
+	}
+	return m, nil
+}
+
+// startStaleSweep runs the stale rule on schedule until ctx ends. Runs do
+// not overlap: a slow one delays the next.
+func (m *Main) startStaleSweep(ctx context.Context, schedule cron.Schedule) {
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.Schedule(schedule, cron.FuncJob(func() {
+		n, err := m.App.MarkStale(ctx)
+		if err != nil && ctx.Err() == nil {
+			m.P.Log.Error("stale sweep", "marked", n, "err", err)
+			return
+		}
+		if n > 0 {
+			m.P.Log.Info("stale sweep", "marked", n)
+		}
+	}))
+	c.Start()
+	go func() {
+		<-ctx.Done()
+		<-c.Stop().Done()
+	}()
+}
+
+func (m *Main) Handler() http.Handler           { return m.P.HTTP }
+func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
+func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
+func (m *Main) Close()                          { m.P.Close() }
