@@ -323,7 +323,7 @@ func TestFlowsShowPublicNamesOnly(t *testing.T) {
 		org("org_m1", "Hangzhou Masks Ltd", "manufacturer", "330100"),
 		org("org_d1", "张三 13912345678", "donor", "310000"),
 		org("org_d2", "李四", "donor", "310000"),
-		donation("don_1", "org_d1", ""),              // anonymous
+		donation("don_1", "org_d1", ""),                 // anonymous
 		donation("don_2", "org_d2", "Li's Family", n95), // named
 		alloc{"a1", "need_1", "org_h1", "420100", n95, 100, "capacity", "cap_1", "org_m1"}.v(1, "proposed", 0, 0, 1),
 		alloc{"a2", "need_1", "org_h1", "420100", n95, 100, "donation", "don_1/0", "org_d1"}.v(1, "proposed", 0, 0, 2),
