@@ -4,7 +4,9 @@ package service
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"sync/atomic"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
 	"github.com/aidflow/aidflow/services/supply/adapters/mongo"
@@ -64,9 +66,21 @@ func wire(ctx context.Context, p *platform.Platform) (*Main, error) {
 	}
 	a := app.New(repo, p.Log)
 	ports.Register(p.Authed(""), a)
-	// The consumer lives as long as Run, not as long as Open's context.
+	// The consumer lives as long as Run, not as long as Open's context;
+	// the service is ready once it runs.
+	var consuming atomic.Bool
 	p.OnStart(func(ctx context.Context) error {
-		return p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a))
+		if err := p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a)); err != nil {
+			return err
+		}
+		consuming.Store(true)
+		return nil
+	})
+	p.AddReadiness(func(context.Context) error {
+		if !consuming.Load() {
+			return errors.New("event consumer not started yet")
+		}
+		return nil
 	})
 	return &Main{P: p, App: a}, nil
 }
