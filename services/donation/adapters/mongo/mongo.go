@@ -1,0 +1,238 @@
+// Package mongo stores the donation service's data in MongoDB: one document
+// per donation (with its allocations and its outbox), one per tracking code
+// (_id = the code, pointing at the donation) and one per organization of
+// the registry's announcements. Every read and write addresses one document
+// by _id, the only lookup the embedded store serves from an index.
+package mongo
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/donation/domain"
+	"github.com/aidflow/aidflow/shared/keymutex"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/outbox"
+)
+
+// Collection names.
+const (
+	DonationsCollection = "donations"
+	CodesCollection     = "tracking_codes"
+	OrgsCollection      = "orgs"
+)
+
+// Collections lists every collection of the service, for EnsureCollections.
+var Collections = []string{DonationsCollection, CodesCollection, OrgsCollection}
+
+// Donations is the MongoDB domain.Repository.
+type Donations struct {
+	donations *mongo.Collection
+	codes     *mongo.Collection
+	relay     *outbox.Relay
+	locks     keymutex.Map
+}
+
+// NewDonations stores donations in db and relays their events through relay.
+func NewDonations(db *mongo.Database, relay *outbox.Relay) *Donations {
+	c := db.Collection(DonationsCollection)
+	relay.Watch(c)
+	return &Donations{donations: c, codes: db.Collection(CodesCollection), relay: relay}
+}
+
+type lineDoc struct {
+	Item     string `bson:"item"`
+	Quantity int64  `bson:"quantity"`
+	Standard string `bson:"standard"`
+}
+
+type allocDoc struct {
+	Line           int        `bson:"line"`
+	Item           string     `bson:"item"`
+	Quantity       int64      `bson:"quantity"`
+	Status         string     `bson:"status"`
+	HospitalID     string     `bson:"hospital_id"`
+	HospitalRegion string     `bson:"hospital_region"`
+	Shipped        int64      `bson:"shipped"`
+	Received       int64      `bson:"received"`
+	Damaged        int64      `bson:"damaged"`
+	Version        int64      `bson:"version"`
+	AllocatedAt    time.Time  `bson:"allocated_at"`
+	DispatchedAt   *time.Time `bson:"dispatched_at"`
+	DeliveredAt    *time.Time `bson:"delivered_at"`
+	UpdatedAt      time.Time  `bson:"updated_at"`
+}
+
+type donationDoc struct {
+	ID                 string              `bson:"_id"`
+	DonorID            string              `bson:"donor_id"`
+	DonorRegion        string              `bson:"donor_region"`
+	TrackingCode       string              `bson:"tracking_code"`
+	Lines              []lineDoc           `bson:"lines"`
+	DirectedRegion     string              `bson:"directed_region"`
+	DirectedHospitalID string              `bson:"directed_hospital_id"`
+	PublicName         string              `bson:"public_name"`
+	Anonymous          bool                `bson:"anonymous"`
+	CreatedAt          time.Time           `bson:"created_at"`
+	Allocations        map[string]allocDoc `bson:"allocations"`
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toDoc(d domain.Donation) donationDoc {
+	doc := donationDoc{ID: d.ID, DonorID: d.DonorID, DonorRegion: d.DonorRegion, TrackingCode: d.TrackingCode,
+		DirectedRegion: d.DirectedRegion, DirectedHospitalID: d.DirectedHospitalID, PublicName: d.PublicName,
+		Anonymous: d.Anonymous, CreatedAt: d.CreatedAt, Lines: []lineDoc{}, Allocations: map[string]allocDoc{}}
+	for _, l := range d.Lines {
+		doc.Lines = append(doc.Lines, lineDoc(l))
+	}
+	for id, a := range d.Allocations {
+		doc.Allocations[id] = allocDoc{Line: a.Line, Item: a.Item, Quantity: a.Quantity, Status: a.Status, HospitalID: a.HospitalID,
+			HospitalRegion: a.HospitalRegion, Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged, Version: a.Version,
+			AllocatedAt: a.AllocatedAt, DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt, UpdatedAt: a.UpdatedAt}
+	}
+	return doc
+}
+
+func (doc donationDoc) donation() domain.Donation {
+	d := domain.Donation{ID: doc.ID, DonorID: doc.DonorID, DonorRegion: doc.DonorRegion, TrackingCode: doc.TrackingCode,
+		DirectedRegion: doc.DirectedRegion, DirectedHospitalID: doc.DirectedHospitalID, PublicName: doc.PublicName,
+		Anonymous: doc.Anonymous, CreatedAt: doc.CreatedAt.UTC(), Allocations: map[string]domain.Allocation{}}
+	for _, l := range doc.Lines {
+		d.Lines = append(d.Lines, domain.Line(l))
+	}
+	for id, a := range doc.Allocations {
+		d.Allocations[id] = domain.Allocation{ID: id, Line: a.Line, Item: a.Item, Quantity: a.Quantity, Status: a.Status,
+			HospitalID: a.HospitalID, HospitalRegion: a.HospitalRegion, Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged,
+			Version: a.Version, AllocatedAt: a.AllocatedAt.UTC(), DispatchedAt: utc(a.DispatchedAt), DeliveredAt: utc(a.DeliveredAt),
+			UpdatedAt: a.UpdatedAt.UTC()}
+	}
+	return d
+}
+
+type codeDoc struct {
+	Code       string `bson:"_id"`
+	DonationID string `bson:"donation_id"`
+}
+
+func (r *Donations) ReserveCode(ctx context.Context, code, donationID string) error {
+	_, err := r.codes.InsertOne(ctx, codeDoc{Code: code, DonationID: donationID})
+	if mongox.IsDuplicate(err) {
+		return domain.ErrCodeTaken
+	}
+	return err
+}
+
+func (r *Donations) DonationOfCode(ctx context.Context, code string) (string, error) {
+	var d codeDoc
+	err := r.codes.FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return "", domain.ErrCodeNotFound
+	}
+	return d.DonationID, err
+}
+
+func (r *Donations) Create(ctx context.Context, d domain.Donation, evs ...events.Envelope) error {
+	err := r.relay.Insert(ctx, r.donations, toDoc(d), evs...)
+	if mongox.IsDuplicate(err) {
+		return domain.ErrExists
+	}
+	return err
+}
+
+func (r *Donations) Get(ctx context.Context, id string) (domain.Donation, error) {
+	var doc donationDoc
+	err := r.donations.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&doc)
+	if mongox.IsNotFound(err) {
+		return domain.Donation{}, domain.ErrDonationNotFound
+	}
+	if err != nil {
+		return domain.Donation{}, err
+	}
+	return doc.donation(), nil
+}
+
+func (r *Donations) Update(ctx context.Context, id string, change func(*domain.Donation) ([]events.Envelope, error)) (domain.Donation, error) {
+	unlock := r.locks.Lock(id)
+	defer unlock()
+	cur, err := r.Get(ctx, id)
+	if err != nil {
+		return domain.Donation{}, err
+	}
+	d := cur.Clone()
+	evs, err := change(&d)
+	if errors.Is(err, domain.ErrNoChange) {
+		return cur, nil
+	}
+	if err != nil {
+		return domain.Donation{}, err
+	}
+	set, err := setOf(toDoc(d))
+	if err != nil {
+		return domain.Donation{}, err
+	}
+	if err := r.relay.Update(ctx, r.donations, id, bson.D{{Key: "$set", Value: set}}, evs...); err != nil {
+		if mongox.IsNotFound(err) {
+			return domain.Donation{}, domain.ErrDonationNotFound
+		}
+		return domain.Donation{}, err
+	}
+	return d, nil
+}
+
+// setOf is every field of doc but _id, for a $set that replaces the state
+// while leaving the document's outbox alone.
+func setOf(doc donationDoc) (bson.D, error) {
+	raw, err := bson.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	var all bson.D
+	if err := bson.Unmarshal(raw, &all); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(e bson.E) bool { return e.Key == "_id" }), nil
+}
+
+// Orgs is the MongoDB domain.Orgs.
+type Orgs struct{ coll *mongo.Collection }
+
+// NewOrgs keeps the organizations in db.
+func NewOrgs(db *mongo.Database) *Orgs { return &Orgs{coll: db.Collection(OrgsCollection)} }
+
+type orgDoc struct {
+	ID     string `bson:"_id"`
+	Name   string `bson:"name"`
+	Role   string `bson:"role"`
+	Region string `bson:"region"`
+}
+
+func (r *Orgs) Put(ctx context.Context, o domain.Org) error {
+	_, err := r.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: o.ID}}, orgDoc(o), options.Replace().SetUpsert(true))
+	return err
+}
+
+func (r *Orgs) Get(ctx context.Context, id string) (domain.Org, error) {
+	var d orgDoc
+	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return domain.Org{}, domain.ErrOrgNotFound
+	}
+	if err != nil {
+		return domain.Org{}, err
+	}
+	return domain.Org(d), nil
+}

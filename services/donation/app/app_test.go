@@ -1,0 +1,162 @@
+package app_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/donation/adapters/memory"
+	"github.com/aidflow/aidflow/services/donation/app"
+	"github.com/aidflow/aidflow/services/donation/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/auth"
+)
+
+var (
+	donor = auth.Claims{OrgID: "org_d", Role: auth.Donor, Region: "330100"}
+	other = auth.Claims{OrgID: "org_e", Role: auth.Donor, Region: "330100"}
+	reg   = auth.Claims{OrgID: "org_r", Role: auth.Regulator, Region: "110000"}
+	now   = time.Date(2020, 2, 3, 8, 0, 0, 0, time.UTC)
+)
+
+type fixture struct {
+	app       *app.App
+	donations *memory.Donations
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	d, o := memory.NewDonations(), memory.NewOrgs()
+	a := app.New(d, o, nil)
+	a.Now = func() time.Time { return now }
+	for _, org := range []events.OrgRegistered{
+		{OrgID: "org_h", Name: "Wuhan Jinyintan Hospital", Role: auth.Hospital, Region: "420100"},
+		{OrgID: "org_m", Name: "Suzhou Masks Co.", Role: auth.Manufacturer, Region: "320500"},
+	} {
+		if err := a.RecordOrg(context.Background(), org); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return fixture{a, d}
+}
+
+func TestPledgeDonation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: "org_h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.TrackingCode) != domain.TrackingLength || d.DirectedHospitalID != "org_h" {
+		t.Fatalf("donation %+v", d)
+	}
+	if id, err := f.donations.DonationOfCode(ctx, d.TrackingCode); err != nil || id != d.ID {
+		t.Errorf("code points at %q, %v", id, err)
+	}
+	evs := f.donations.Events()
+	var data events.DonationPledged
+	if len(evs) != 1 || evs[0].Decode(&data) != nil || data.DirectedHospitalID != "org_h" || data.Lines[0].OfferID != d.ID+"/0" {
+		t.Errorf("events %+v", evs)
+	}
+	for _, hid := range []string{"org_x", "org_m"} {
+		_, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: hid})
+		if apperr.CodeOf(err) != apperr.Unprocessable {
+			t.Errorf("hospital %s: %v", hid, err)
+		}
+	}
+	if len(f.donations.Events()) != 1 {
+		t.Error("a refused pledge must publish nothing")
+	}
+}
+
+// takenCodes refuses the first n code reservations, as if drawn before.
+type takenCodes struct {
+	domain.Repository
+	n int
+}
+
+func (r *takenCodes) ReserveCode(ctx context.Context, code, id string) error {
+	if r.n > 0 {
+		r.n--
+		return domain.ErrCodeTaken
+	}
+	return r.Repository.ReserveCode(ctx, code, id)
+}
+
+func TestPledgeDrawsAnotherCodeWhenTaken(t *testing.T) {
+	f := newFixture(t)
+	f.app.Donations = &takenCodes{Repository: f.donations, n: 2}
+	if _, err := f.app.PledgeDonation(context.Background(), donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 1}}}); err != nil {
+		t.Fatalf("two taken codes, the third is free: %v", err)
+	}
+	f.app.Donations = &takenCodes{Repository: f.donations, n: 100}
+	_, err := f.app.PledgeDonation(context.Background(), donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 1}}})
+	if !errors.Is(err, domain.ErrCodeTaken) {
+		t.Errorf("every code taken: %v", err)
+	}
+}
+
+func TestGetDonationAndJourney(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}},
+		PublicName: "张伟", Anonymous: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	al := events.Allocation{AllocationID: "alloc_1", Version: 1, Status: "proposed", Item: "goggles", Quantity: 50,
+		HospitalID: "org_h", HospitalRegion: "420100", SourceKind: "donation", SourceID: d.ID + "/0", SourceOrgID: "org_d"}
+	if err := f.app.ApplyAllocation(ctx, al, now); err != nil {
+		t.Fatal(err)
+	}
+	capacity := al
+	capacity.AllocationID, capacity.SourceKind, capacity.SourceID = "alloc_2", "capacity", "cap_org_m_goggles"
+	if err := f.app.ApplyAllocation(ctx, capacity, now); err != nil {
+		t.Fatalf("a capacity allocation is skipped: %v", err)
+	}
+	for _, bad := range []string{"don_missing/0", "garbage", d.ID + "/7"} {
+		b := al
+		b.SourceID = bad
+		if err := f.app.ApplyAllocation(ctx, b, now); apperr.CodeOf(err) != apperr.NotFound && apperr.CodeOf(err) != apperr.Unprocessable {
+			t.Errorf("source %s: %v", bad, err)
+		}
+	}
+
+	for _, by := range []auth.Claims{donor, reg} {
+		got, names, err := f.app.GetDonation(ctx, by, d.ID)
+		if err != nil || len(got.Allocations) != 1 || names["org_h"] != "Wuhan Jinyintan Hospital" {
+			t.Errorf("%s: %+v %v %v", by.OrgID, got, names, err)
+		}
+	}
+	for _, by := range []auth.Claims{other, {OrgID: "org_h", Role: auth.Hospital}, {OrgID: "org_d", Role: auth.Hospital}} {
+		if _, _, err := f.app.GetDonation(ctx, by, d.ID); apperr.CodeOf(err) != apperr.NotFound {
+			t.Errorf("%+v: %v", by, err)
+		}
+	}
+
+	typed := strings.ToLower(domain.FormatTrackingCode(d.TrackingCode))
+	j, err := f.app.PublicJourney(ctx, typed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.DonorName != "" || len(j.Allocations) != 1 || j.Allocations[0].HospitalName != "Wuhan Jinyintan Hospital" || j.Items[0].Allocated != 50 {
+		t.Errorf("journey %+v", j)
+	}
+	for _, code := range []string{"", "nonsense", domain.FormatTrackingCode(domain.NewTrackingCode())} {
+		if _, err := f.app.PublicJourney(ctx, code); !errors.Is(err, domain.ErrCodeNotFound) {
+			t.Errorf("code %q: %v", code, err)
+		}
+	}
+	// A code whose donation was never written (a crash between the two
+	// writes) answers like an unknown one.
+	orphan := domain.NewTrackingCode()
+	if err := f.donations.ReserveCode(ctx, orphan, "don_never"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.PublicJourney(ctx, orphan); !errors.Is(err, domain.ErrCodeNotFound) {
+		t.Errorf("orphan code: %v", err)
+	}
+}
