@@ -1,0 +1,40 @@
+package ports
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/donation/app"
+	"github.com/aidflow/aidflow/shared/bus"
+)
+
+// AllocationsConsumer is the durable consumer of the matcher's allocation
+// events that records what happened to donated units.
+var AllocationsConsumer = bus.ConsumerSpec{Name: "donation-allocations", Stream: "matcher", Types: events.AllocationTypes}
+
+// OrgsConsumer is the durable consumer of the registry's announcements of
+// organizations: hospitals a gift may be directed to, and their names.
+var OrgsConsumer = bus.ConsumerSpec{Name: "donation-orgs", Stream: "registry", Types: []string{events.OrgRegisteredType}}
+
+// AllocationHandler applies allocation snapshots to donations.
+func AllocationHandler(a *app.App) bus.Handler {
+	return func(ctx context.Context, e events.Envelope) error {
+		var al events.Allocation
+		if err := e.Decode(&al); err != nil {
+			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
+		}
+		return a.ApplyAllocation(ctx, al, e.Time)
+	}
+}
+
+// OrgHandler records organizations.
+func OrgHandler(a *app.App) bus.Handler {
+	return func(ctx context.Context, e events.Envelope) error {
+		var o events.OrgRegistered
+		if err := e.Decode(&o); err != nil {
+			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
+		}
+		return a.RecordOrg(ctx, o)
+	}
+}

@@ -1,0 +1,223 @@
+// Package ports is the donation service's HTTP surface (API.md, "Donors")
+// and its event consumers.
+package ports
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/aidflow/aidflow/services/donation/app"
+	"github.com/aidflow/aidflow/services/donation/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/httpx"
+)
+
+// Limiter decides whether a client (its address) may look up a tracking
+// code now. It is the seam for issue 4's rate limit, which stops anyone
+// from enumerating codes.
+type Limiter interface {
+	Allow(client string) bool
+}
+
+// NoLimit lets every lookup through.
+type NoLimit struct{}
+
+func (NoLimit) Allow(string) bool { return true }
+
+type handlers struct{ app *app.App }
+
+// Register mounts the donor routes on authed (a group that requires a valid
+// token) and the public journey on public, limited by lim.
+func Register(authed *echo.Group, public *echo.Echo, a *app.App, lim Limiter) {
+	h := handlers{a}
+	authed.POST("/v1/donations", h.pledge, auth.Require(auth.Donor))
+	authed.GET("/v1/donations/:id", h.get)
+	public.GET("/v1/public/donations/:tracking_code", h.journey, limit(lim))
+}
+
+func limit(lim Limiter) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !lim.Allow(c.RealIP()) {
+				return apperr.New(apperr.RateLimited, "too many tracking-code lookups from this address; wait a minute and try again")
+			}
+			return next(c)
+		}
+	}
+}
+
+type lineRequest struct {
+	Item     string `json:"item"`
+	Quantity int64  `json:"quantity"`
+	Standard string `json:"standard"`
+}
+
+type pledgeRequest struct {
+	Items      []lineRequest `json:"items"`
+	Region     string        `json:"region"`
+	HospitalID string        `json:"hospital_id"`
+	PublicName string        `json:"public_name"`
+	Anonymous  bool          `json:"anonymous"`
+}
+
+// LineJSON is one pledged item with what became of its units.
+type LineJSON struct {
+	OfferID    string `json:"offer_id"`
+	Item       string `json:"item"`
+	Quantity   int64  `json:"quantity"`
+	Standard   string `json:"standard"`
+	Allocated  int64  `json:"allocated"`
+	Dispatched int64  `json:"dispatched"`
+	Delivered  int64  `json:"delivered"`
+}
+
+// AllocationJSON is one allocation of the donation, for its donor.
+type AllocationJSON struct {
+	ID               string     `json:"id"`
+	OfferID          string     `json:"offer_id"`
+	Item             string     `json:"item"`
+	Quantity         int64      `json:"quantity"`
+	Status           string     `json:"status"`
+	HospitalID       string     `json:"hospital_id"`
+	HospitalName     string     `json:"hospital_name"`
+	HospitalRegion   string     `json:"hospital_region"`
+	ShippedQuantity  int64      `json:"shipped_quantity"`
+	ReceivedQuantity int64      `json:"received_quantity"`
+	DamagedQuantity  int64      `json:"damaged_quantity"`
+	CreatedAt        time.Time  `json:"created_at"`
+	DispatchedAt     *time.Time `json:"dispatched_at,omitempty"`
+	DeliveredAt      *time.Time `json:"delivered_at,omitempty"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+}
+
+// DonationJSON is a donation as its donor and regulators see it.
+type DonationJSON struct {
+	ID           string           `json:"id"`
+	TrackingCode string           `json:"tracking_code"`
+	DonorID      string           `json:"donor_id"`
+	Items        []LineJSON       `json:"items"`
+	Region       string           `json:"region,omitempty"`
+	HospitalID   string           `json:"hospital_id,omitempty"`
+	PublicName   string           `json:"public_name,omitempty"`
+	Anonymous    bool             `json:"anonymous"`
+	Status       string           `json:"status"`
+	Allocations  []AllocationJSON `json:"allocations"`
+	CreatedAt    time.Time        `json:"created_at"`
+}
+
+func toJSON(d domain.Donation, names map[string]string) DonationJSON {
+	j := DonationJSON{ID: d.ID, TrackingCode: domain.FormatTrackingCode(d.TrackingCode), DonorID: d.DonorID, Region: d.DirectedRegion,
+		HospitalID: d.DirectedHospitalID, Anonymous: d.Anonymous, Status: d.Status(), CreatedAt: d.CreatedAt,
+		Items: []LineJSON{}, Allocations: []AllocationJSON{}}
+	if !d.Anonymous {
+		j.PublicName = d.PublicName
+	}
+	for i, p := range d.Progress() {
+		l := d.Lines[i]
+		j.Items = append(j.Items, LineJSON{OfferID: domain.OfferID(d.ID, i), Item: l.Item, Quantity: l.Quantity, Standard: l.Standard,
+			Allocated: p.Allocated, Dispatched: p.Dispatched, Delivered: p.Delivered})
+	}
+	for _, a := range d.SortedAllocations() {
+		j.Allocations = append(j.Allocations, AllocationJSON{ID: a.ID, OfferID: domain.OfferID(d.ID, a.Line), Item: a.Item, Quantity: a.Quantity,
+			Status: a.Status, HospitalID: a.HospitalID, HospitalName: names[a.HospitalID], HospitalRegion: a.HospitalRegion,
+			ShippedQuantity: a.Shipped, ReceivedQuantity: a.Received, DamagedQuantity: a.Damaged, CreatedAt: a.AllocatedAt,
+			DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt, UpdatedAt: a.UpdatedAt})
+	}
+	return j
+}
+
+func (h handlers) pledge(c echo.Context) error {
+	var req pledgeRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	in := domain.PledgeInput{Region: req.Region, HospitalID: req.HospitalID, PublicName: req.PublicName, Anonymous: req.Anonymous}
+	for _, l := range req.Items {
+		in.Items = append(in.Items, domain.LineInput(l))
+	}
+	d, err := h.app.PledgeDonation(c.Request().Context(), auth.From(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toJSON(d, nil))
+}
+
+func (h handlers) get(c echo.Context) error {
+	d, names, err := h.app.GetDonation(c.Request().Context(), auth.From(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toJSON(d, names))
+}
+
+// The journey's JSON is written field by field from domain.Journey, which
+// holds public facts only; nothing here reaches into the donation.
+
+// JourneyItemJSON is one pledged item of the public journey.
+type JourneyItemJSON struct {
+	Item       string `json:"item"`
+	Standard   string `json:"standard"`
+	Pledged    int64  `json:"pledged"`
+	Allocated  int64  `json:"allocated"`
+	Dispatched int64  `json:"dispatched"`
+	Delivered  int64  `json:"delivered"`
+}
+
+// JourneyAllocationJSON is one allocation of the public journey.
+type JourneyAllocationJSON struct {
+	Item             string     `json:"item"`
+	Standard         string     `json:"standard"`
+	Quantity         int64      `json:"quantity"`
+	Status           string     `json:"status"`
+	HospitalName     string     `json:"hospital_name"`
+	HospitalRegion   string     `json:"hospital_region"`
+	AllocatedAt      time.Time  `json:"allocated_at"`
+	DispatchedAt     *time.Time `json:"dispatched_at,omitempty"`
+	DeliveredAt      *time.Time `json:"delivered_at,omitempty"`
+	ShippedQuantity  int64      `json:"shipped_quantity"`
+	ReceivedQuantity int64      `json:"received_quantity"`
+}
+
+// JourneyJSON is the public journey of a donation.
+type JourneyJSON struct {
+	TrackingCode string                  `json:"tracking_code"`
+	DonorName    string                  `json:"donor_name,omitempty"`
+	PledgedAt    time.Time               `json:"pledged_at"`
+	Status       string                  `json:"status"`
+	Items        []JourneyItemJSON       `json:"items"`
+	Allocations  []JourneyAllocationJSON `json:"allocations"`
+}
+
+func journeyJSON(j domain.Journey) JourneyJSON {
+	out := JourneyJSON{TrackingCode: j.TrackingCode, DonorName: j.DonorName, PledgedAt: j.PledgedAt, Status: j.Status,
+		Items: []JourneyItemJSON{}, Allocations: []JourneyAllocationJSON{}}
+	for _, it := range j.Items {
+		out.Items = append(out.Items, JourneyItemJSON{Item: it.Item, Standard: it.Standard, Pledged: it.Pledged,
+			Allocated: it.Allocated, Dispatched: it.Dispatched, Delivered: it.Delivered})
+	}
+	for _, a := range j.Allocations {
+		out.Allocations = append(out.Allocations, JourneyAllocationJSON{Item: a.Item, Standard: a.Standard, Quantity: a.Quantity,
+			Status: a.Status, HospitalName: a.HospitalName, HospitalRegion: a.HospitalRegion, AllocatedAt: a.AllocatedAt,
+			DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt, ShippedQuantity: a.ShippedQuantity, ReceivedQuantity: a.ReceivedQuantity})
+	}
+	return out
+}
+
+func (h handlers) journey(c echo.Context) error {
+	code := c.Param("tracking_code")
+	if u, err := url.PathUnescape(code); err == nil {
+		code = u // "AF7K 2MXQ 9RTB H" typed with spaces arrives escaped
+	}
+	j, err := h.app.PublicJourney(c.Request().Context(), code)
+	if err != nil {
+		return err
+	}
+	// The answer is public but personal to whoever holds the code: no
+	// shared cache keeps it.
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, journeyJSON(j))
+}

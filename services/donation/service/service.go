@@ -1,0 +1,97 @@
+// Package service wires the donation service: platform, repositories, use
+// cases, routes and the consumers of allocations and organizations.
+package service
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync/atomic"
+
+	"github.com/aidflow/aidflow/contracts/openapi"
+	"github.com/aidflow/aidflow/services/donation/adapters/mongo"
+	"github.com/aidflow/aidflow/services/donation/app"
+	"github.com/aidflow/aidflow/services/donation/ports"
+	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/mongox"
+	"github.com/aidflow/aidflow/shared/platform"
+)
+
+// Name is the service's name.
+const Name = "donation"
+
+// Config is the donation service's configuration: only the platform's
+// (AIDFLOW_HTTP_ADDR, NATS_URL, MONGO_URI, MONGO_DB, AIDFLOW_TOKEN_PUBLIC_KEY,
+// AIDFLOW_LOG_LEVEL, NATS_STREAM_REPLICAS).
+type Config struct {
+	Platform platform.Config
+	// Limiter limits public tracking-code lookups per client address; nil
+	// means no limit (issue 4 adds the real one and its variables).
+	Limiter ports.Limiter
+}
+
+// LoadConfig reads the donation service's environment.
+func LoadConfig(l *config.Loader) Config {
+	return Config{Platform: platform.LoadConfig(Name, l)}
+}
+
+// Main is the running donation service.
+type Main struct {
+	P   *platform.Platform
+	App *app.App
+}
+
+// New connects and wires the donation service.
+func New(ctx context.Context, cfg Config) (platform.Service, error) { return Open(ctx, cfg) }
+
+// Open is New with the concrete type, for tests.
+func Open(ctx context.Context, cfg Config) (*Main, error) {
+	spec, _ := openapi.Spec(Name)
+	p, err := platform.Open(ctx, cfg.Platform, spec)
+	if err != nil {
+		return nil, err
+	}
+	m, err := wire(ctx, p, cfg)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+func wire(ctx context.Context, p *platform.Platform, cfg Config) (*Main, error) {
+	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collections...); err != nil {
+		return nil, err
+	}
+	a := app.New(mongo.NewDonations(p.DB, p.Relay), mongo.NewOrgs(p.DB), p.Log)
+	lim := cfg.Limiter
+	if lim == nil {
+		lim = ports.NoLimit{}
+	}
+	ports.Register(p.Authed(""), p.HTTP, a, lim)
+	// The consumers live as long as Run, not as long as Open's context;
+	// the service is ready once they run.
+	var consuming atomic.Bool
+	p.OnStart(func(ctx context.Context) error {
+		if err := p.Consume(ctx, ports.OrgsConsumer, ports.OrgHandler(a)); err != nil {
+			return err
+		}
+		if err := p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a)); err != nil {
+			return err
+		}
+		consuming.Store(true)
+		return nil
+	})
+	p.AddReadiness(func(context.Context) error {
+		if !consuming.Load() {
+			return errors.New("event consumers not started yet")
+		}
+		return nil
+	})
+	return &Main{P: p, App: a}, nil
+}
+
+func (m *Main) Handler() http.Handler           { return m.P.HTTP }
+func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
+func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
+func (m *Main) Close()                          { m.P.Close() }

@@ -1,0 +1,409 @@
+package service_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/contracts/openapi/conform"
+	"github.com/aidflow/aidflow/contracts/schemas/validator"
+	"github.com/aidflow/aidflow/services/donation/service"
+	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+type env struct {
+	m   *service.Main
+	iss *testkit.Issuer
+	doc *conform.Checker
+
+	mu      sync.Mutex
+	pledged []events.Envelope // donation events seen on the bus
+}
+
+func boot(t *testing.T, cfg func(*service.Config)) *env {
+	t.Helper()
+	iss := testkit.NewIssuer(t)
+	c := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss)}
+	c.Platform.HTTPAddr = ""
+	if cfg != nil {
+		cfg(&c)
+	}
+	m, err := service.Open(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = m.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; m.Close() })
+	testkit.Eventually(t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "donation ready")
+	doc, err := conform.New(service.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{m: m, iss: iss, doc: doc}
+	f, err := m.P.Bus.Follow(ctx, "donation", nil, func(ev events.Envelope) {
+		e.mu.Lock()
+		e.pledged = append(e.pledged, ev)
+		e.mu.Unlock()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Stop)
+	return e
+}
+
+// call drives the service over HTTP and checks every answer against the
+// OpenAPI document.
+func (e *env) call(t *testing.T, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	code, raw := e.raw(t, method, path, token, body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return code, out
+}
+
+func (e *env) raw(t *testing.T, method, path, token, body string) (int, []byte) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	e.m.Handler().ServeHTTP(rec, req)
+	u, _ := url.Parse(path)
+	if err := e.doc.Response(method, u.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+		t.Errorf("%s %s: %v", method, path, err)
+	}
+	return rec.Code, rec.Body.Bytes()
+}
+
+func (e *env) publish(t *testing.T, source string, p events.Payload, m events.Meta) {
+	t.Helper()
+	if err := e.m.P.Bus.Publish(context.Background(), events.MustNew(source, p, m)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hospital registers a hospital as the registry would announce it.
+func (e *env) hospital(t *testing.T, name, region string) testkit.Org {
+	t.Helper()
+	o := e.iss.Org(t, auth.Hospital, region)
+	e.publish(t, "registry", events.OrgRegistered{OrgID: o.ID, Name: name, Role: auth.Hospital, Region: region, FacilityType: "designated"},
+		events.Meta{Subject: o.ID, OrgID: o.ID})
+	return o
+}
+
+func (e *env) caughtUp(t *testing.T) {
+	t.Helper()
+	testkit.Eventually(t, 10*time.Second, func() bool { return e.m.P.CaughtUp(context.Background()) }, "consumers caught up")
+}
+
+func (e *env) allocate(t *testing.T, typ string, a events.Allocation) {
+	t.Helper()
+	e.publish(t, "matcher", events.AllocationEvent{Type: typ, Allocation: a}, events.Meta{Subject: a.AllocationID, OrgID: a.SourceOrgID, Item: a.Item})
+}
+
+func num(v any) int64 { f, _ := v.(float64); return int64(f) }
+
+func TestDonationJourney(t *testing.T) {
+	e := boot(t, nil)
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	h := e.hospital(t, "Wuhan Jinyintan Hospital", "420100")
+	e.caughtUp(t)
+
+	code, d := e.call(t, "POST", "/v1/donations", donor.Token,
+		`{"items":[{"item":"n95-respirator","quantity":2000},{"item":"goggles","quantity":300,"standard":"GB 32166.1"}],"hospital_id":"`+h.ID+`","public_name":"Hangzhou Rotary Club"}`)
+	if code != 201 {
+		t.Fatalf("pledge: %d %v", code, d)
+	}
+	id := d["id"].(string)
+	tracking := d["tracking_code"].(string)
+	items := d["items"].([]any)
+	if !strings.HasPrefix(id, "don_") || len(tracking) != 16 || d["donor_id"] != donor.ID || d["hospital_id"] != h.ID || d["public_name"] != "Hangzhou Rotary Club" ||
+		d["anonymous"] != false || d["status"] != "pledged" || len(items) != 2 || items[0].(map[string]any)["standard"] != "GB 19083" ||
+		items[1].(map[string]any)["offer_id"] != id+"/1" {
+		t.Fatalf("pledge: %v", d)
+	}
+
+	// The matcher allocates, the donor ships, the hospital receives.
+	a := events.Allocation{AllocationID: "alloc_1", NeedID: "need_1", HospitalID: h.ID, HospitalRegion: "420100", Item: "n95-respirator",
+		Quantity: 1500, SourceKind: "donation", SourceID: id + "/0", SourceOrgID: donor.ID, SourceRegion: "330100",
+		DecidedBy: "policy-v1", Reason: "directed gift", CreatedAt: "2020-02-03T09:00:00Z"}
+	for i, step := range []struct{ typ, status, at string }{
+		{events.AllocationProposedType, "proposed", "2020-02-03T09:00:00Z"},
+		{events.AllocationAcceptedType, "accepted", "2020-02-03T09:00:01Z"},
+		{events.AllocationDispatchedType, "dispatched", "2020-02-04T07:30:00Z"},
+		{events.AllocationReceivedType, "delivered", "2020-02-05T16:45:00Z"},
+	} {
+		a.Version, a.Status, a.UpdatedAt = int64(i+1), step.status, step.at
+		if step.status == "dispatched" || step.status == "delivered" {
+			a.ShippedQuantity = 1500
+		}
+		if step.status == "delivered" {
+			a.ReceivedQuantity, a.DamagedQuantity = 1490, 10
+		}
+		e.allocate(t, step.typ, a)
+	}
+	e.caughtUp(t)
+
+	for _, typed := range []string{tracking, strings.ToLower(tracking), strings.ReplaceAll(tracking, "-", ""), url.PathEscape(strings.ReplaceAll(tracking, "-", " "))} {
+		code, j := e.call(t, "GET", "/v1/public/donations/"+typed, "", "")
+		if code != 200 {
+			t.Fatalf("journey by %q: %d %v", typed, code, j)
+		}
+		if j["tracking_code"] != tracking || j["donor_name"] != "Hangzhou Rotary Club" || j["status"] != "partially_allocated" {
+			t.Errorf("journey %v", j)
+		}
+		ji := j["items"].([]any)[0].(map[string]any)
+		if num(ji["pledged"]) != 2000 || num(ji["allocated"]) != 1500 || num(ji["dispatched"]) != 1500 || num(ji["delivered"]) != 1490 {
+			t.Errorf("journey item %v", ji)
+		}
+		ja := j["allocations"].([]any)[0].(map[string]any)
+		if ja["hospital_name"] != "Wuhan Jinyintan Hospital" || ja["hospital_region"] != "420100" || ja["status"] != "delivered" ||
+			ja["allocated_at"] != "2020-02-03T09:00:00Z" || ja["dispatched_at"] != "2020-02-04T07:30:00Z" || ja["delivered_at"] != "2020-02-05T16:45:00Z" {
+			t.Errorf("journey allocation %v", ja)
+		}
+		if _, ok := ja["hospital_id"]; ok {
+			t.Errorf("the journey names hospitals by their public name only: %v", ja)
+		}
+	}
+
+	code, got := e.call(t, "GET", "/v1/donations/"+id, donor.Token, "")
+	if code != 200 || len(got["allocations"].([]any)) != 1 {
+		t.Fatalf("get: %d %v", code, got)
+	}
+	ga := got["allocations"].([]any)[0].(map[string]any)
+	if ga["id"] != "alloc_1" || ga["hospital_id"] != h.ID || ga["hospital_name"] != "Wuhan Jinyintan Hospital" || num(ga["damaged_quantity"]) != 10 {
+		t.Errorf("donor's view of the allocation: %v", ga)
+	}
+
+	for _, bad := range []string{"AAAA-AAAA-AAAA-A", "nonsense", "AF7K-2MXQ-9RTB-0"} {
+		code, p := e.call(t, "GET", "/v1/public/donations/"+bad, "", "")
+		if code != 404 || p["status"] != float64(404) {
+			t.Errorf("unknown code %s: %d %v", bad, code, p)
+		}
+	}
+
+	testkit.Eventually(t, 5*time.Second, func() bool { e.mu.Lock(); defer e.mu.Unlock(); return len(e.pledged) == 1 }, "donation_pledged on the bus")
+	v, err := validator.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mu.Lock()
+	ev := e.pledged[0]
+	e.mu.Unlock()
+	raw, _ := json.Marshal(ev)
+	if err := v.Event(raw); err != nil {
+		t.Errorf("event does not match its schema: %v", err)
+	}
+	var data events.DonationPledged
+	_ = ev.Decode(&data)
+	if ev.Subject != id || ev.OrgID != donor.ID || ev.Item != "" || data.DirectedHospitalID != h.ID || data.Region != "330100" ||
+		data.PublicName != "Hangzhou Rotary Club" || len(data.Lines) != 2 || data.Lines[1].OfferID != id+"/1" || data.Lines[1].Standard != "GB 32166.1" {
+		t.Errorf("event %+v %+v", ev, data)
+	}
+	if strings.Contains(string(raw), strings.ReplaceAll(tracking, "-", "")) {
+		t.Error("the tracking code is the donor's key and stays out of events")
+	}
+}
+
+func TestPledgeValidation(t *testing.T) {
+	e := boot(t, nil)
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	mfr := e.iss.Org(t, auth.Manufacturer, "320500")
+	e.publish(t, "registry", events.OrgRegistered{OrgID: mfr.ID, Name: "Suzhou Masks", Role: auth.Manufacturer, Region: "320500"}, events.Meta{Subject: mfr.ID})
+	h := e.hospital(t, "Wuhan Jinyintan Hospital", "420100")
+	e.caughtUp(t)
+	tests := []struct {
+		name, body string
+		code       int
+		field      string
+	}{
+		{"no items", `{"items":[]}`, 422, "items"},
+		{"unknown item", `{"items":[{"item":"n95","quantity":1}]}`, 422, "items[0].item"},
+		{"zero", `{"items":[{"item":"goggles","quantity":0}]}`, 422, "items[0].quantity"},
+		{"above the item's maximum", `{"items":[{"item":"ventilator","quantity":501}]}`, 422, "items[0].quantity"},
+		{"foreign standard", `{"items":[{"item":"goggles","quantity":1,"standard":"GB 19083"}]}`, 422, "items[0].standard"},
+		{"bad region", `{"items":[{"item":"goggles","quantity":1}],"region":"12345"}`, 422, "region"},
+		{"unknown hospital", `{"items":[{"item":"goggles","quantity":1}],"hospital_id":"org_nobody"}`, 422, "hospital_id"},
+		{"not a hospital", `{"items":[{"item":"goggles","quantity":1}],"hospital_id":"` + mfr.ID + `"}`, 422, "hospital_id"},
+		{"hospital outside the region", `{"items":[{"item":"goggles","quantity":1}],"hospital_id":"` + h.ID + `","region":"330000"}`, 422, "hospital_id"},
+		{"long name", `{"items":[{"item":"goggles","quantity":1}],"public_name":"` + strings.Repeat("x", 101) + `"}`, 422, "public_name"},
+		{"phone in a public name", `{"items":[{"item":"goggles","quantity":1}],"public_name":"张伟 138-0013-8000"}`, 422, "public_name"},
+		{"e-mail in a public name", `{"items":[{"item":"goggles","quantity":1}],"public_name":"zw@example.com"}`, 422, "public_name"},
+		{"identity card in a public name", `{"items":[{"item":"goggles","quantity":1}],"public_name":"11010519491231002X"}`, 422, "public_name"},
+		{"fractional quantity", `{"items":[{"item":"goggles","quantity":1.5}]}`, 400, ""},
+		{"unknown field", `{"items":[{"item":"goggles","quantity":1}],"status":"delivered"}`, 400, ""},
+		{"not JSON", `{"items":`, 400, ""},
+	}
+	for _, tt := range tests {
+		code, p := e.call(t, "POST", "/v1/donations", donor.Token, tt.body)
+		if code != tt.code {
+			t.Errorf("%s: %d %v", tt.name, code, p)
+			continue
+		}
+		if tt.field != "" {
+			errs, _ := p["errors"].([]any)
+			if len(errs) != 1 || errs[0].(map[string]any)["field"] != tt.field {
+				t.Errorf("%s: errors %v, want one for %s", tt.name, p["errors"], tt.field)
+			}
+		}
+	}
+	if code, d := e.call(t, "POST", "/v1/donations", donor.Token, `{"items":[{"item":"goggles","quantity":1}],"hospital_id":"`+h.ID+`","region":"420000"}`); code != 201 {
+		t.Errorf("hospital inside the directed province: %d %v", code, d)
+	}
+}
+
+// Personal data fed in must come out nowhere public: not in the journey,
+// not in any event, and (as the name of an anonymous donor is never kept)
+// not in the database either.
+func TestNoPersonalDataInPublic(t *testing.T) {
+	e := boot(t, nil)
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	h := e.hospital(t, "Wuhan Jinyintan Hospital", "420100")
+	e.caughtUp(t)
+	secrets := []string{"张伟", "13800138000", "zhangwei@example.com", "11010519491231002X"}
+	name := strings.Join(secrets, " ")
+	code, d := e.call(t, "POST", "/v1/donations", donor.Token,
+		`{"items":[{"item":"surgical-mask","quantity":1000}],"region":"420100","public_name":"`+name+`","anonymous":true}`)
+	if code != 201 {
+		t.Fatalf("anonymous pledge: %d %v", code, d)
+	}
+	id, tracking := d["id"].(string), d["tracking_code"].(string)
+	e.allocate(t, events.AllocationProposedType, events.Allocation{AllocationID: "alloc_9", Version: 1, Status: "proposed", NeedID: "need_9",
+		HospitalID: h.ID, HospitalRegion: "420100", Item: "surgical-mask", Quantity: 1000, SourceKind: "donation", SourceID: id + "/0",
+		SourceOrgID: donor.ID, CreatedAt: "2020-02-03T09:00:00Z", UpdatedAt: "2020-02-03T09:00:00Z"})
+	e.caughtUp(t)
+
+	created := string(mustJSON(t, d))
+	_, journey := e.raw(t, "GET", "/v1/public/donations/"+tracking, "", "")
+	_, own := e.raw(t, "GET", "/v1/donations/"+id, donor.Token, "")
+	if !strings.Contains(string(journey), "Wuhan Jinyintan Hospital") {
+		t.Fatalf("the journey should show the allocation: %s", journey)
+	}
+	testkit.Eventually(t, 5*time.Second, func() bool { e.mu.Lock(); defer e.mu.Unlock(); return len(e.pledged) == 1 }, "donation_pledged on the bus")
+	e.mu.Lock()
+	evs := mustJSON(t, e.pledged)
+	e.mu.Unlock()
+	var stored []bson.M
+	cur, err := e.m.P.DB.Collection("donations").Find(context.Background(), bson.D{})
+	if err != nil || cur.All(context.Background(), &stored) != nil {
+		t.Fatal(err)
+	}
+	places := map[string]string{"201 answer": created, "public journey": string(journey), "donor's own view": string(own),
+		"events": string(evs), "database": string(mustJSON(t, stored))}
+	for where, text := range places {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%q appears in the %s: %s", s, where, text)
+			}
+		}
+	}
+	for _, field := range []string{"donor_id", "donor_name", "hospital_id", "token", "public_name"} {
+		if strings.Contains(string(journey), `"`+field+`"`) {
+			t.Errorf("the journey carries %s: %s", field, journey)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type refuseAll struct{}
+
+func (refuseAll) Allow(string) bool { return false }
+
+func TestPublicLookupGoesThroughTheLimiter(t *testing.T) {
+	e := boot(t, func(c *service.Config) { c.Limiter = refuseAll{} })
+	code, p := e.call(t, "GET", "/v1/public/donations/AF7K-2MXQ-9RTB-H", "", "")
+	if code != 429 || p["status"] != float64(429) {
+		t.Errorf("%d %v", code, p)
+	}
+}
+
+func TestIdempotentPledge(t *testing.T) {
+	e := boot(t, nil)
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	send := func() map[string]any {
+		req := httptest.NewRequest("POST", "/v1/donations", strings.NewReader(`{"items":[{"item":"goggles","quantity":5}]}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+donor.Token)
+		req.Header.Set("Idempotency-Key", "pledge-1")
+		rec := httptest.NewRecorder()
+		e.m.Handler().ServeHTTP(rec, req)
+		var out map[string]any
+		_ = json.Unmarshal(rec.Body.Bytes(), &out)
+		if rec.Code != 201 {
+			t.Fatalf("%d %v", rec.Code, out)
+		}
+		return out
+	}
+	first, second := send(), send()
+	if first["id"] != second["id"] || first["tracking_code"] != second["tracking_code"] {
+		t.Errorf("a retried pledge made a second donation: %v %v", first, second)
+	}
+}
+
+// Every route, every role: who may do what.
+func TestAuthorizationMatrix(t *testing.T) {
+	e := boot(t, nil)
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	tokens := map[string]string{
+		"none": "", "forged": "aft1.e30.AAAA", "donor": donor.Token,
+		"other donor":  e.iss.Org(t, auth.Donor, "330100").Token,
+		"hospital":     e.iss.Org(t, auth.Hospital, "420100").Token,
+		"manufacturer": e.iss.Org(t, auth.Manufacturer, "320500").Token,
+		"regulator":    e.iss.Org(t, auth.Regulator, "110000").Token,
+	}
+	code, d := e.call(t, "POST", "/v1/donations", donor.Token, `{"items":[{"item":"goggles","quantity":5}]}`)
+	if code != 201 {
+		t.Fatalf("pledge: %d %v", code, d)
+	}
+	id, tracking := d["id"].(string), d["tracking_code"].(string)
+	routes := []struct {
+		method, path, body string
+		allowed            map[string]int // others: 403 (401 without a valid token)
+		public             bool
+	}{
+		{"POST", "/v1/donations", `{"items":[{"item":"goggles","quantity":5}]}`, map[string]int{"donor": 201, "other donor": 201}, false},
+		{"GET", "/v1/donations/" + id, "", map[string]int{"donor": 200, "regulator": 200, "other donor": 404, "hospital": 404, "manufacturer": 404}, false},
+		{"GET", "/v1/donations/don_unknown", "", map[string]int{"donor": 404, "regulator": 404, "other donor": 404, "hospital": 404, "manufacturer": 404}, false},
+		{"GET", "/v1/public/donations/" + tracking, "", nil, true},
+	}
+	for _, r := range routes {
+		for who, tok := range tokens {
+			want, ok := r.allowed[who]
+			switch {
+			case r.public:
+				want = 200
+			case who == "none" || who == "forged":
+				want = 401
+			case !ok:
+				want = 403
+			}
+			if code, p := e.call(t, r.method, r.path, tok, r.body); code != want {
+				t.Errorf("%s %s as %s: %d, want %d (%v)", r.method, r.path, who, code, want, p)
+			}
+		}
+	}
+}
