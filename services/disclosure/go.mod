@@ -5,6 +5,8 @@ go 1.26.8
 require (
 	github.com/aidflow/aidflow/contracts v0.0.0
 	github.com/aidflow/aidflow/shared v0.0.0
+	github.com/aidflow/aidflow/web v0.0.0
+	github.com/labstack/echo/v4 v4.16.0
 	go.mongodb.org/mongo-driver/v2 v2.9.3
 )
 
@@ -33,7 +35,6 @@ require (
 	github.com/jackc/pgx/v5 v5.6.0 // indirect
 	github.com/jackc/puddle/v2 v2.2.1 // indirect
 	github.com/klauspost/compress v1.20.3 // indirect
-	github.com/labstack/echo/v4 v4.16.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/mattn/go-colorable v0.1.15 // indirect
 	github.com/mattn/go-isatty v0.0.22 // indirect
@@ -52,6 +53,7 @@ require (
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
 	github.com/xdg-go/pbkdf2 v1.0.0 // indirect
@@ -89,4 +91,5 @@ require (
 replace (
 	github.com/aidflow/aidflow/contracts => ../../contracts
 	github.com/aidflow/aidflow/shared => ../../shared
+	github.com/aidflow/aidflow/web => ../../web
 )

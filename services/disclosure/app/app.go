@@ -28,8 +28,9 @@ type App struct {
 
 	views atomic.Pointer[Views]
 
-	subMu sync.Mutex
-	subs  map[chan struct{}]struct{}
+	subMu  sync.Mutex
+	subs   map[chan struct{}]struct{}
+	closed bool
 }
 
 // New returns the use cases over store; call Load before serving.
@@ -99,16 +100,35 @@ func (a *App) Views() Views {
 
 // Subscribe returns a channel that receives a signal after changes (several
 // changes may be coalesced into one signal) and a function to stop. It is
-// what a live feed (Server-Sent Events) follows.
+// what a live feed (Server-Sent Events) follows. The channel is closed
+// when the service stops (CloseSubscribers), so long-lived streams end.
 func (a *App) Subscribe() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	if a.closed {
+		close(ch)
+		return ch, func() {}
+	}
 	a.subs[ch] = struct{}{}
-	a.subMu.Unlock()
 	return ch, func() {
 		a.subMu.Lock()
+		defer a.subMu.Unlock()
+		if _, ok := a.subs[ch]; ok {
+			delete(a.subs, ch)
+			close(ch)
+		}
+	}
+}
+
+// CloseSubscribers closes every subscription, now and from now on.
+func (a *App) CloseSubscribers() {
+	a.subMu.Lock()
+	defer a.subMu.Unlock()
+	a.closed = true
+	for ch := range a.subs {
 		delete(a.subs, ch)
-		a.subMu.Unlock()
+		close(ch)
 	}
 }
 

@@ -1,0 +1,417 @@
+package service_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aidflow/aidflow/contracts/catalog"
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/contracts/openapi/conform"
+	"github.com/aidflow/aidflow/services/disclosure/service"
+	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/bus"
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+type harness struct {
+	t       *testing.T
+	cfg     service.Config
+	m       *service.Main
+	stop    func()
+	bus     *bus.Bus
+	checker *conform.Checker
+	iss     *testkit.Issuer
+}
+
+func start(t *testing.T) *harness {
+	t.Helper()
+	iss := testkit.NewIssuer(t)
+	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss)}
+	cfg.Platform.HTTPAddr = ""
+	h := &harness{t: t, cfg: cfg, iss: iss}
+	h.boot()
+	b, err := bus.Connect(t.Context(), bus.Options{URL: cfg.Platform.NATSURL, Name: "neighbours"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	h.bus = b
+	if h.checker, err = conform.New(service.Name); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func (h *harness) boot() {
+	h.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	m, err := service.Open(ctx, h.cfg)
+	if err != nil {
+		cancel()
+		h.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.Run(ctx) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done; m.Close() }) }
+	h.t.Cleanup(stop)
+	h.m, h.stop = m, stop
+	testkit.Eventually(h.t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "service ready")
+}
+
+// publish sends events as their owners would and waits until the read
+// model has applied them.
+func (h *harness) publish(evs ...events.Envelope) {
+	h.t.Helper()
+	for _, e := range evs {
+		if err := h.bus.Publish(h.t.Context(), e); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	testkit.Eventually(h.t, 10*time.Second, func() bool { return h.m.P.CaughtUp(context.Background()) }, "events applied")
+}
+
+func (h *harness) do(method, path, token string) *httptest.ResponseRecorder {
+	h.t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.m.Handler().ServeHTTP(rec, req)
+	return rec
+}
+
+// get calls the service and checks the answer against its OpenAPI document.
+func (h *harness) get(path string) []byte {
+	h.t.Helper()
+	rec := h.do(http.MethodGet, path, "")
+	if err := h.checker.Response(http.MethodGet, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+		h.t.Errorf("GET %s: %v", path, err)
+	}
+	if rec.Code != http.StatusOK {
+		h.t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+	}
+	return rec.Body.Bytes()
+}
+
+func decode[T any](t *testing.T, body []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	return v
+}
+
+type list[T any] struct {
+	Items []T    `json:"items"`
+	Next  string `json:"next"`
+}
+
+// all follows next cursors through a list, limit items a page.
+func all[T any](h *harness, path string, limit int) []T {
+	h.t.Helper()
+	var out []T
+	cursor := ""
+	for range 100 {
+		u := path + "?limit=" + strconv.Itoa(limit)
+		if cursor != "" {
+			u += "&cursor=" + url.QueryEscape(cursor)
+		}
+		p := decode[list[T]](h.t, h.get(u))
+		out = append(out, p.Items...)
+		if cursor = p.Next; cursor == "" {
+			return out
+		}
+	}
+	h.t.Fatalf("%s: the cursor never ended", path)
+	return nil
+}
+
+var t0 = time.Now().UTC().Truncate(time.Second).Add(-time.Hour)
+
+func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+func meta(subject, org, item string, min int) events.Meta {
+	return events.Meta{Subject: subject, OrgID: org, Item: item, Time: at(min)}
+}
+
+func allocation(version int64, status, typ string, shipped, received int64, min int, a events.Allocation) events.Envelope {
+	a.Version, a.Status, a.ShippedQuantity, a.ReceivedQuantity = version, status, shipped, received
+	a.CreatedAt, a.UpdatedAt = at(3).Format(time.RFC3339), at(min).Format(time.RFC3339)
+	return events.MustNew("matcher", events.AllocationEvent{Type: typ, Allocation: a}, meta(a.AllocationID, a.SourceOrgID, a.Item, min))
+}
+
+// Personal data seeded where it could leak: a hospital and a donor
+// organization named with phone numbers, an e-mail and an ID-card number,
+// and an anonymous donation from that donor.
+const (
+	phone    = "13800138000"
+	email    = "director@union-hospital.example"
+	idCard   = "42010619800101123X"
+	donorTel = "13912345678"
+)
+
+func seed() []events.Envelope {
+	a1 := events.Allocation{AllocationID: "alloc_1", NeedID: "need_1", HospitalID: "org_h1", HospitalRegion: "420100", Item: "n95-respirator",
+		Quantity: 1000, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", SourceRegion: "330100", DecidedBy: "policy-v1", Reason: "nearest source"}
+	a2 := events.Allocation{AllocationID: "alloc_2", NeedID: "need_2", HospitalID: "org_h1", HospitalRegion: "420100", Item: "goggles",
+		Quantity: 40, SourceKind: "donation", SourceID: "don_1/0", SourceOrgID: "org_d1", SourceRegion: "310000", DecidedBy: "policy-v1", Reason: "directed donation"}
+	return []events.Envelope{
+		events.MustNew("registry", events.OrgRegistered{OrgID: "org_h1", Name: "武汉协和医院 电话 " + phone + " " + email, Role: "hospital", Region: "420100", FacilityType: "designated"}, meta("org_h1", "org_h1", "", 0)),
+		events.MustNew("registry", events.OrgRegistered{OrgID: "org_m1", Name: "Hangzhou Masks Ltd", Role: "manufacturer", Region: "330100"}, meta("org_m1", "org_m1", "", 0)),
+		events.MustNew("registry", events.OrgRegistered{OrgID: "org_d1", Name: "张三 " + donorTel + " " + idCard, Role: "donor", Region: "310000"}, meta("org_d1", "org_d1", "", 0)),
+		events.MustNew("demand", events.NeedPosted{NeedID: "need_1", HospitalID: "org_h1", Item: "n95-respirator", Quantity: 1000, Urgency: "critical", NeededBy: "2026-03-08", AcceptedStandards: []string{"GB 19083"}, Region: "420100"}, meta("need_1", "org_h1", "n95-respirator", 1)),
+		events.MustNew("demand", events.NeedPosted{NeedID: "need_2", HospitalID: "org_h1", Item: "goggles", Quantity: 100, Urgency: "high", NeededBy: "2026-03-08", AcceptedStandards: []string{"GB 14866"}, Region: "420100"}, meta("need_2", "org_h1", "goggles", 1)),
+		events.MustNew("supply", events.CapacityReported{CapacityID: "cap_1", ManufacturerID: "org_m1", Item: "n95-respirator", Region: "330100", AvailableNow: 5000, DailyRate: 100, LeadTimeDays: 1, Standard: "GB 19083", Revision: 1}, meta("cap_1", "org_m1", "n95-respirator", 2)),
+		events.MustNew("donation", events.DonationPledged{DonationID: "don_1", DonorID: "org_d1", Region: "310000", Lines: []events.DonationLine{{OfferID: "don_1/0", Item: "goggles", Quantity: 40, Standard: "GB 14866"}}}, meta("don_1", "org_d1", "goggles", 2)),
+		allocation(1, "proposed", events.AllocationProposedType, 0, 0, 3, a1),
+		allocation(2, "accepted", events.AllocationAcceptedType, 0, 0, 4, a1),
+		allocation(3, "dispatched", events.AllocationDispatchedType, 1000, 0, 5, a1),
+		allocation(4, "delivered", events.AllocationReceivedType, 1000, 1000, 6, a1),
+		allocation(1, "proposed", events.AllocationProposedType, 0, 0, 7, a2),
+	}
+}
+
+type summaryItem struct {
+	Item              string `json:"item"`
+	Name              string `json:"name"`
+	NameZh            string `json:"name_zh"`
+	Needed            int64  `json:"needed"`
+	Allocated         int64  `json:"allocated"`
+	Dispatched        int64  `json:"dispatched"`
+	Delivered         int64  `json:"delivered"`
+	OpenShortage      int64  `json:"open_shortage"`
+	AvailableCapacity int64  `json:"available_capacity"`
+}
+
+type region struct {
+	Province     string `json:"province"`
+	Needed       int64  `json:"needed"`
+	OpenShortage int64  `json:"open_shortage"`
+	Level        string `json:"level"`
+}
+
+type flow struct {
+	ID           string `json:"id"`
+	Status       string `json:"status"`
+	SourceName   string `json:"source_name"`
+	HospitalName string `json:"hospital_name"`
+}
+
+func find[T any](items []T, ok func(T) bool) (T, bool) {
+	for _, x := range items {
+		if ok(x) {
+			return x, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+func TestDisclosureComponent(t *testing.T) {
+	h := start(t)
+	h.publish(seed()...)
+
+	t.Run("public routes need no token and ignore one", func(t *testing.T) {
+		hospital := h.iss.Org(t, auth.Hospital, "420100").Token
+		regulator := h.iss.Org(t, auth.Regulator, "110000").Token
+		for _, path := range []string{"/", "/?lang=en", "/v1/catalog/items", "/v1/public/summary", "/v1/public/regions", "/v1/public/flows", "/static/style.css", "/openapi.json"} {
+			for _, token := range []string{"", hospital, regulator, "not-a-token"} {
+				if rec := h.do(http.MethodGet, path, token); rec.Code != http.StatusOK {
+					t.Errorf("GET %s with token %.10q = %d", path, token, rec.Code)
+				}
+			}
+		}
+		for _, tt := range []struct {
+			method, path string
+			want         int
+		}{
+			{http.MethodPost, "/v1/public/summary", http.StatusMethodNotAllowed},
+			{http.MethodDelete, "/v1/public/flows", http.StatusMethodNotAllowed},
+			{http.MethodGet, "/v1/public/summary?limit=lots", http.StatusBadRequest},
+			{http.MethodGet, "/v1/public/flows?cursor=%25%25", http.StatusBadRequest},
+			{http.MethodGet, "/v1/public/nothing", http.StatusNotFound},
+		} {
+			if rec := h.do(tt.method, tt.path, ""); rec.Code != tt.want {
+				t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, rec.Code, rec.Body, tt.want)
+			}
+		}
+	})
+
+	t.Run("catalog", func(t *testing.T) {
+		items := all[struct {
+			Code     string `json:"code"`
+			NameZh   string `json:"name_zh"`
+			PackSize int64  `json:"pack_size"`
+		}](h, "/v1/catalog/items", 3)
+		if len(items) != len(catalog.Items()) || items[0].Code != catalog.Items()[0].Code || items[0].NameZh == "" {
+			t.Fatalf("catalog pages gave %+v", items)
+		}
+	})
+
+	t.Run("summary", func(t *testing.T) {
+		items := all[summaryItem](h, "/v1/public/summary", 4)
+		if len(items) != len(catalog.Items()) {
+			t.Fatalf("%d summary items, want one per catalog item", len(items))
+		}
+		n95, _ := find(items, func(s summaryItem) bool { return s.Item == "n95-respirator" })
+		want := summaryItem{Item: "n95-respirator", Name: n95.Name, NameZh: n95.NameZh, Needed: 1000, Allocated: 1000, Dispatched: 1000, Delivered: 1000, AvailableCapacity: 4000}
+		if n95 != want || n95.NameZh == "" {
+			t.Errorf("n95 %+v\nwant %+v", n95, want)
+		}
+		g, _ := find(items, func(s summaryItem) bool { return s.Item == "goggles" })
+		if g.Needed != 100 || g.Allocated != 40 || g.OpenShortage != 60 || g.AvailableCapacity != 0 {
+			t.Errorf("goggles %+v", g)
+		}
+	})
+
+	t.Run("regions", func(t *testing.T) {
+		items := all[region](h, "/v1/public/regions", 10)
+		if len(items) != 34 {
+			t.Fatalf("%d provinces", len(items))
+		}
+		hubei, _ := find(items, func(r region) bool { return r.Province == "420000" })
+		// 1100 needed, 60 unmet: 5 % → blue.
+		if hubei.Needed != 1100 || hubei.OpenShortage != 60 || hubei.Level != "blue" {
+			t.Errorf("Hubei %+v", hubei)
+		}
+	})
+
+	t.Run("flows", func(t *testing.T) {
+		flows := all[flow](h, "/v1/public/flows", 1)
+		want := []flow{
+			{ID: "alloc_2", Status: "proposed", SourceName: "anonymous donor", HospitalName: "武汉协和医院 电话 *** ***"},
+			{ID: "alloc_1", Status: "delivered", SourceName: "Hangzhou Masks Ltd", HospitalName: "武汉协和医院 电话 *** ***"},
+		}
+		if len(flows) != 2 || flows[0] != want[0] || flows[1] != want[1] {
+			t.Fatalf("flows %+v\nwant %+v", flows, want)
+		}
+	})
+
+	t.Run("page", func(t *testing.T) {
+		zh := string(h.get("/"))
+		en := string(h.get("/?lang=en"))
+		for _, want := range []string{`lang="zh-CN"`, "物资总览", "医用防护口罩", "匿名捐赠者", `data-item="n95-respirator"`, `href="/?lang=en"`} {
+			if !strings.Contains(zh, want) {
+				t.Errorf("zh page lacks %q", want)
+			}
+		}
+		for _, want := range []string{`lang="en"`, "Totals by item", "anonymous donor", "Hangzhou Masks Ltd"} {
+			if !strings.Contains(en, want) {
+				t.Errorf("en page lacks %q", want)
+			}
+		}
+		css := h.do(http.MethodGet, "/static/style.css", "")
+		if !strings.HasPrefix(css.Header().Get("Content-Type"), "text/css") || !strings.Contains(css.Body.String(), ".level-red") {
+			t.Errorf("style.css: %s %q", css.Header().Get("Content-Type"), css.Body.String()[:min(40, css.Body.Len())])
+		}
+	})
+
+	t.Run("no personal data in any public answer", func(t *testing.T) {
+		patterns := []*regexp.Regexp{
+			regexp.MustCompile(`1[3-9][0-9]{9}`),                           // mobile numbers
+			regexp.MustCompile(`[0-9]{17}[0-9Xx]`),                         // ID cards
+			regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]+`), // e-mail
+		}
+		for _, path := range []string{"/", "/?lang=en", "/v1/public/summary", "/v1/public/regions", "/v1/public/flows", "/v1/catalog/items"} {
+			body := string(h.get(path))
+			for _, bad := range []string{phone, email, idCard, donorTel, "张三", "org_d1", "union-hospital"} {
+				if strings.Contains(body, bad) {
+					t.Errorf("%s shows %q", path, bad)
+				}
+			}
+			for _, p := range patterns {
+				if m := p.FindString(body); m != "" {
+					t.Errorf("%s shows %q (%s)", path, m, p)
+				}
+			}
+		}
+	})
+
+	t.Run("restart keeps the read model", func(t *testing.T) {
+		before := h.get("/v1/public/summary")
+		h.stop()
+		h.boot()
+		if after := h.get("/v1/public/summary"); string(after) != string(before) {
+			t.Fatalf("summary after restart:\n%s\nbefore:\n%s", after, before)
+		}
+	})
+}
+
+func TestStreamCarriesChanges(t *testing.T) {
+	h := start(t)
+	h.publish(seed()[:7]...) // orgs, needs, capacity, donation; no allocation yet
+	srv := httptest.NewServer(h.m.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/public/stream", nil)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Fatalf("stream answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var mu sync.Mutex
+	var got []string // "event data" pairs
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		var ev string
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				mu.Lock()
+				got = append(got, ev+" "+strings.TrimPrefix(line, "data: "))
+				mu.Unlock()
+			}
+		}
+	}()
+	has := func(prefix, sub string) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, g := range got {
+				if strings.HasPrefix(g, prefix) && strings.Contains(g, sub) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	testkit.Eventually(t, 5*time.Second, has("summary ", `"item":"n95-respirator"`), "initial summary sent")
+	testkit.Eventually(t, 5*time.Second, has("region ", `"province":"420000"`), "initial regions sent")
+	mu.Lock()
+	initial := len(got)
+	mu.Unlock()
+	if initial != len(catalog.Items())+34 {
+		t.Errorf("initial state: %d events, want %d summary rows and 34 regions", initial, len(catalog.Items()))
+	}
+	// A new allocation reaches the open stream.
+	h.publish(seed()[7])
+	testkit.Eventually(t, 5*time.Second, has("flow ", `"id":"alloc_1"`), "the new allocation streamed")
+	testkit.Eventually(t, 5*time.Second, has("summary ", `"allocated":1000`), "the changed summary row streamed")
+	mu.Lock()
+	defer mu.Unlock()
+	if n := len(got) - initial; n > 4 {
+		t.Errorf("one allocation sent %d events (%v); want only the changed rows", n, got[initial:])
+	}
+}
