@@ -359,37 +359,16 @@ func TestStreamCarriesChanges(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/public/stream", nil)
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
-		t.Fatalf("stream answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-	}
-	var mu sync.Mutex
-	var got []string // "event data" pairs
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		var ev string
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				ev = strings.TrimPrefix(line, "event: ")
-			case strings.HasPrefix(line, "data: "):
-				mu.Lock()
-				got = append(got, ev+" "+strings.TrimPrefix(line, "data: "))
-				mu.Unlock()
-			}
-		}
-	}()
+	rec := &eventLog{}
+	done := make(chan struct{})
+	go func() { defer close(done); rec.read(ctx, t, srv.URL+"/v1/public/stream") }()
+	defer func() { cancel(); <-done }()
+	mu, got := &rec.mu, &rec.got
 	has := func(prefix, sub string) func() bool {
 		return func() bool {
 			mu.Lock()
 			defer mu.Unlock()
-			for _, g := range got {
+			for _, g := range *got {
 				if strings.HasPrefix(g, prefix) && strings.Contains(g, sub) {
 					return true
 				}
@@ -400,7 +379,7 @@ func TestStreamCarriesChanges(t *testing.T) {
 	testkit.Eventually(t, 5*time.Second, has("summary ", `"item":"n95-respirator"`), "initial summary sent")
 	testkit.Eventually(t, 5*time.Second, has("region ", `"province":"420000"`), "initial regions sent")
 	mu.Lock()
-	initial := len(got)
+	initial := len(*got)
 	mu.Unlock()
 	if initial != len(catalog.Items())+34 {
 		t.Errorf("initial state: %d events, want %d summary rows and 34 regions", initial, len(catalog.Items()))
@@ -411,7 +390,46 @@ func TestStreamCarriesChanges(t *testing.T) {
 	testkit.Eventually(t, 5*time.Second, has("summary ", `"allocated":1000`), "the changed summary row streamed")
 	mu.Lock()
 	defer mu.Unlock()
-	if n := len(got) - initial; n > 4 {
-		t.Errorf("one allocation sent %d events (%v); want only the changed rows", n, got[initial:])
+	if n := len(*got) - initial; n > 4 {
+		t.Errorf("one allocation sent %d events (%v); want only the changed rows", n, (*got)[initial:])
+	}
+}
+
+// eventLog reads a Server-Sent Events stream into "event data" lines.
+type eventLog struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (l *eventLog) read(ctx context.Context, t *testing.T, url string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		if ctx.Err() == nil {
+			t.Error(err)
+		}
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		t.Errorf("stream answered %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		return
+	}
+	sc := bufio.NewScanner(resp.Body)
+	var ev string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			ev = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			l.mu.Lock()
+			l.got = append(l.got, ev+" "+strings.TrimPrefix(line, "data: "))
+			l.mu.Unlock()
+		}
 	}
 }
