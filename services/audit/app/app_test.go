@@ -344,3 +344,23 @@ func TestListEvents(t *testing.T) {
 		t.Fatalf("event time %v", got[0].Event.Time)
 	}
 }
+
+func TestAnUndecodableTailDoesNotStopTheLog(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	for i := range 3 {
+		mustAppend(t, f.app, need(i, "h1"))
+	}
+	f.log.Tamper(2, []byte("not json"))
+	a := f.open(t, newSigner(t))
+	if got := a.Size(); got != 3 {
+		t.Fatalf("size after load %d, want 3", got)
+	}
+	if i, appended, err := a.Append(ctx, need(3, "h1")); err != nil || !appended || i != 3 {
+		t.Fatalf("append after an altered tail = %d, %v, %v", i, appended, err)
+	}
+	v, err := a.VerifyLog(ctx)
+	if err != nil || v.OK || v.FirstBadIndex == nil || *v.FirstBadIndex != 2 {
+		t.Fatalf("verify %+v, %v; want first bad 2", v, err)
+	}
+}
