@@ -90,8 +90,10 @@ type State struct {
 type Stack struct {
 	BaseURL       string
 	OperatorToken string
-	Gateway       *Gateway
-	Services      map[string]platform.Service
+	// NATSURL and MongoURI are the servers in use (embedded or given).
+	NATSURL, MongoURI string
+	Gateway           *Gateway
+	Services          map[string]platform.Service
 
 	log      *slog.Logger
 	nats     *embednats.Server
@@ -194,6 +196,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		env[k] = v
 	}
 
+	s.NATSURL, s.MongoURI = natsURL, mongoURI
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
 	handlers := map[string]http.Handler{}
@@ -298,9 +301,10 @@ func writeState(path string, st State) error {
 	return os.Rename(tmp, path)
 }
 
-// quiet keeps the embedded servers' chatter at warnings and above.
+// quiet keeps the embedded servers' chatter to errors: FerretDB logs every
+// command it does not implement (the driver's endSessions) as a warning.
 func quiet(log *slog.Logger) *slog.Logger {
-	return slog.New(levelFilter{log.Handler(), slog.LevelWarn})
+	return slog.New(levelFilter{log.Handler(), slog.LevelError})
 }
 
 type levelFilter struct {

@@ -175,3 +175,49 @@ func TestFollowReplaysThenFollows(t *testing.T) {
 	}
 	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return seen["t3"] })
 }
+
+// A consumer stopped with events delivered to it but not handled hands them
+// back, so the next start does not wait out AckWait (10 s) for them.
+func TestStopHandsBackUnhandledEvents(t *testing.T) {
+	ctx := context.Background()
+	srv, b := startBus(t, t.TempDir())
+	defer srv.Close()
+	defer b.Close()
+	for _, id := range []string{"n1", "n2", "n3"} {
+		if err := b.Publish(ctx, need(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	processed := &bus.MemoryProcessed{}
+	spec := bus.ConsumerSpec{Name: "t", Stream: "demand"}
+	inHandler := make(chan struct{})
+	release := make(chan struct{})
+	c, err := b.Consume(ctx, spec, processed, func(ctx context.Context, e events.Envelope) error {
+		close(inHandler)
+		<-release
+		return ctx.Err() // stopped mid-event: not applied
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-inHandler
+	go func() { time.Sleep(50 * time.Millisecond); close(release) }()
+	c.Stop()
+
+	rec := &recorder{}
+	c, err = b.Consume(ctx, spec, processed, rec.handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(rec.subjects()) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("after a stop the next consumer got %v within 5 s; the rest waits for AckWait", rec.subjects())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := rec.subjects(); got[0] != "n1" || got[1] != "n2" || got[2] != "n3" {
+		t.Fatalf("order after restart: %v", got)
+	}
+}

@@ -70,7 +70,9 @@ func (b *Bus) Consume(ctx context.Context, spec ConsumerSpec, processed Processe
 		Durable:       spec.Name,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckWait:       30 * time.Second,
+		// After a crash, an ordered consumer waits this long for the event
+		// that was in hand; handlers take milliseconds.
+		AckWait:       10 * time.Second,
 		MaxDeliver:    -1,
 		MaxAckPending: spec.MaxAckPending,
 	}
@@ -83,6 +85,8 @@ func (b *Bus) Consume(ctx context.Context, spec ConsumerSpec, processed Processe
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s on %s: %w", spec.Name, spec.Stream, err)
 	}
+	// The server delivers no more than MaxAckPending at once, whatever the
+	// batch; a delivered message we stop before handling is NAKed below.
 	it, err := cons.Messages(jetstream.PullMaxMessages(max(spec.MaxAckPending, 64)))
 	if err != nil {
 		return nil, err
@@ -90,22 +94,31 @@ func (b *Bus) Consume(ctx context.Context, spec ConsumerSpec, processed Processe
 	c := &Consumer{spec: spec, cons: cons, done: make(chan struct{})}
 	log := b.log.With("consumer", spec.Name)
 	runCtx, cancel := context.WithCancel(ctx)
-	c.stop = func() { cancel(); it.Stop() }
+	c.stop = cancel
+	// On stop, drain rather than drop: messages the server already
+	// delivered into our buffer come out of Next and are NAKed, so the next
+	// start gets them at once instead of after AckWait.
+	go func() { <-runCtx.Done(); it.Drain() }()
 	go func() {
 		defer close(c.done)
 		for {
 			msg, err := it.Next()
 			if err != nil {
-				if runCtx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
 					return
 				}
-				log.Warn("next message", "err", err)
+				if runCtx.Err() == nil {
+					log.Warn("next message", "err", err)
+				}
+				continue
+			}
+			if runCtx.Err() != nil {
+				_ = msg.Nak()
 				continue
 			}
 			c.handle(runCtx, log, msg, processed, h)
 		}
 	}()
-	go func() { <-runCtx.Done(); it.Stop() }()
 	return c, nil
 }
 
@@ -153,7 +166,10 @@ func isClientError(err error) bool {
 
 func (c *Consumer) retry(ctx context.Context, log *slog.Logger, msg jetstream.Msg, err error) {
 	if ctx.Err() != nil {
-		return // shutting down: redelivered after restart
+		// Stopping: hand the event back now, so the next start does not
+		// wait out AckWait before it is redelivered.
+		_ = msg.Nak()
+		return
 	}
 	n := uint64(1)
 	if md, mdErr := msg.Metadata(); mdErr == nil {

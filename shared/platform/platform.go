@@ -82,7 +82,11 @@ type Platform struct {
 	Processed *mongox.Processed
 	HTTP      *echo.Echo
 
-	idem      *mongox.Idempotency
+	idem *mongox.Idempotency
+	// life spans Open to Close: background work started by Open must not
+	// end with Open's context, which callers may bound to start-up.
+	life      context.Context
+	endLife   context.CancelFunc
 	mu        sync.Mutex
 	readiness []func(context.Context) error
 	revoked   *bus.Follower
@@ -97,6 +101,7 @@ func Open(ctx context.Context, cfg Config, openapi []byte) (*Platform, error) {
 		log = logging.New(cfg.Service, os.Stderr, cfg.LogLevel)
 	}
 	p := &Platform{Cfg: cfg, Log: log}
+	p.life, p.endLife = context.WithCancel(context.WithoutCancel(ctx))
 	var err error
 	if p.Mongo, err = mongox.Connect(ctx, cfg.MongoURI, "aidflow-"+cfg.Service); err != nil {
 		return nil, err
@@ -121,7 +126,7 @@ func Open(ctx context.Context, cfg Config, openapi []byte) (*Platform, error) {
 	// Revocations: every service replays the registry's revocations at start
 	// and follows new ones, so a revoked token is refused within moments
 	// everywhere, with no call to the registry per request.
-	if p.revoked, err = p.Bus.Follow(ctx, "registry", []string{events.TokenRevokedType}, func(e events.Envelope) {
+	if p.revoked, err = p.Bus.Follow(p.life, "registry", []string{events.TokenRevokedType}, func(e events.Envelope) {
 		var d events.TokenRevoked
 		if e.Decode(&d) == nil {
 			p.Verifier.Revoke(d.TokenID)
@@ -250,6 +255,7 @@ func (p *Platform) Run(ctx context.Context) error {
 
 // Close stops consumers and closes connections.
 func (p *Platform) Close() {
+	p.endLife()
 	p.mu.Lock()
 	cs := p.consumers
 	p.consumers = nil
