@@ -97,8 +97,12 @@ type Offer struct {
 
 // Rules a decision can come from.
 const (
-	RuleFull         = "full"         // the tier could be served in full
-	RuleProportional = "proportional" // scarce units shared within the tier
+	// RuleNearest: the need took what it lacked from its nearest sources;
+	// no other need of its tier competed for the units.
+	RuleNearest = "nearest"
+	// RuleProportional: units were too few for the tier's needs and were
+	// shared among them in proportion to what each lacked.
+	RuleProportional = "proportional"
 )
 
 // Decision gives Quantity units of an offer to a need.
@@ -106,7 +110,7 @@ type Decision struct {
 	NeedID   string
 	OfferID  string
 	Quantity int64
-	// Rule is RuleFull or RuleProportional.
+	// Rule is RuleNearest or RuleProportional.
 	Rule string
 	// Reason explains the decision in words, for the allocation's reason.
 	Reason string
@@ -376,7 +380,8 @@ func (m *market) fillTier(ns []*needState) {
 		if len(active) == 0 {
 			return
 		}
-		scarce := supply < want
+		// With one need left there is nothing to share: it takes all it can.
+		scarce := supply < want && len(active) > 1
 		targets := make([]int64, len(active))
 		var total int64
 		for i, n := range active {
@@ -470,7 +475,7 @@ func (m *market) record(n *needState, o *offerState, q int64, scarce bool) {
 		}
 		return
 	}
-	rule := RuleFull
+	rule := RuleNearest
 	if scarce {
 		rule = RuleProportional
 	}

@@ -1,0 +1,66 @@
+package ports
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/app"
+	"github.com/aidflow/aidflow/shared/bus"
+)
+
+// Consumer is one durable consumer and its handler.
+type Consumer struct {
+	Spec    bus.ConsumerSpec
+	Handler bus.Handler
+}
+
+// Consumers are the matcher's inputs, one durable consumer per stream,
+// each delivering in order one event at a time (MaxAckPending 1). Every
+// event matches its item again.
+func Consumers(a *app.App) []Consumer {
+	return []Consumer{
+		{bus.ConsumerSpec{Name: "matcher-registry", Stream: "registry", Types: []string{events.OrgRegisteredType}, MaxAckPending: 1},
+			decoded(func(ctx context.Context, t app.Trigger, e events.Envelope, d events.OrgRegistered) error {
+				return a.HospitalRegistered(ctx, t, d)
+			})},
+		{bus.ConsumerSpec{Name: "matcher-demand", Stream: "demand", MaxAckPending: 1,
+			Types: []string{events.NeedPostedType, events.NeedCancelledType, events.NeedConfirmedType, events.NeedStaleType}},
+			func(ctx context.Context, e events.Envelope) error {
+				if e.Type == events.NeedPostedType {
+					return decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.NeedPosted) error {
+						return a.NeedPosted(ctx, t, d)
+					})(ctx, e)
+				}
+				return decoded(func(ctx context.Context, t app.Trigger, e events.Envelope, d events.NeedChanged) error {
+					return a.NeedStatusChanged(ctx, t, e.Type, d)
+				})(ctx, e)
+			}},
+		{bus.ConsumerSpec{Name: "matcher-supply", Stream: "supply", Types: []string{events.CapacityReportedType}, MaxAckPending: 1},
+			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.CapacityReported) error {
+				return a.CapacityReported(ctx, t, d)
+			})},
+		{bus.ConsumerSpec{Name: "matcher-donation", Stream: "donation", Types: []string{events.DonationPledgedType}, MaxAckPending: 1},
+			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.DonationPledged) error {
+				return a.DonationPledged(ctx, t, d)
+			})},
+		// Its own events: units given back are matched again.
+		{bus.ConsumerSpec{Name: "matcher-rematch", Stream: "matcher", MaxAckPending: 1,
+			Types: []string{events.AllocationDeclinedType, events.AllocationExpiredType, events.AllocationCancelledType}},
+			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.Allocation) error {
+				return a.AllocationReleased(ctx, t, d)
+			})},
+	}
+}
+
+// decoded turns a typed handler into a bus handler. An event whose data
+// cannot be read never will be: it is refused for good, not retried.
+func decoded[T any](h func(context.Context, app.Trigger, events.Envelope, T) error) bus.Handler {
+	return func(ctx context.Context, e events.Envelope) error {
+		var d T
+		if err := e.Decode(&d); err != nil {
+			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
+		}
+		return h(ctx, app.Trigger{EventID: e.ID, Time: e.Time}, e, d)
+	}
+}
