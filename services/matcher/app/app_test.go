@@ -286,16 +286,30 @@ func TestDeclineReturnsUnitsAndMatchesAgain(t *testing.T) {
 		t.Fatalf("declined %+v, need lacks %d", d, f.app.Book.NeedRemaining("n1"))
 	}
 	f.must(f.app.AllocationReleased(f.ctx, f.trigger(), d.Snapshot()))
-	var again []domain.Allocation
-	for _, x := range f.allocations() {
-		if x.Live() {
-			again = append(again, x)
+	live := func() []domain.Allocation {
+		var out []domain.Allocation
+		for _, x := range f.allocations() {
+			if x.Live() {
+				out = append(out, x)
+			}
 		}
+		return out
 	}
-	// cap1 still has its 10 (declining returns them): the policy may pick it
-	// again. What matters is that the need is served again, once.
-	if len(again) != 1 || again[0].Quantity != 10 {
+	// Not back to the source that declined: to the next one.
+	again := live()
+	if len(again) != 1 || again[0].SourceID != "cap2" || again[0].Quantity != 10 {
 		t.Fatalf("after decline %+v", again)
+	}
+	d, err = f.app.DeclineAllocation(f.ctx, m2, again[0].ID, "no trucks")
+	f.must(err)
+	f.must(f.app.AllocationReleased(f.ctx, f.trigger(), d.Snapshot()))
+	if got := live(); len(got) != 0 {
+		t.Fatalf("proposed again to a source that declined: %+v", got)
+	}
+	// A new report says the source has stock again: it may be proposed.
+	f.capacity("cap1", "m1", "ventilator", 10, 2)
+	if got := live(); len(got) != 1 || got[0].SourceID != "cap1" {
+		t.Fatalf("after a new report %+v", got)
 	}
 }
 

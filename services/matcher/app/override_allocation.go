@@ -26,7 +26,8 @@ var ErrNeedCancelled = apperr.New(apperr.Conflict, "the need is cancelled; it ta
 // hold for it as for the policy: no more than the need lacks or the source
 // has; and the rules that protect hospitals and donors hold too: only an
 // accepted standard, a directed donation only where directed. It may serve
-// a stale need (the regulator knows it is still wanted). A capacity
+// a stale need (the regulator knows it is still wanted), and may use a
+// source that gave the need's units back before (the regulator settled it). A capacity
 // allocation waits for the manufacturer's acceptance; a donation's is
 // accepted at once, as the policy's are.
 func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideInput) (domain.Allocation, error) {
@@ -65,7 +66,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	switch {
 	case need.Item != offer.Item:
 		v.Add("source_id", "offers %s; the need is for %s", offer.Item, need.Item)
-	case !policy.Eligible(need, offer):
+	case !policy.Admissible(need, offer):
 		v.Add("source_id", "may not serve this need: its standard %s is not one the hospital accepts (%s), or the donor directed it elsewhere",
 			offer.Standard, strings.Join(need.AcceptedStandards, ", "))
 	}

@@ -75,6 +75,10 @@ type Allocation struct {
 	// RunID is the event whose matching run made the allocation; empty for
 	// overrides. It numbers the run's allocations across a crash.
 	RunID string
+	// SourceReport is the capacity report (its event id) current when the
+	// allocation was made; empty for donations. A declined or expired
+	// proposal keeps its source from the need until a newer report.
+	SourceReport string
 	// Shipments record each dispatch with the capacity report it was shipped
 	// against, so shipments since the current report count against it.
 	Shipments []Shipment
@@ -395,7 +399,7 @@ func NewAllocation(in NewAllocationInput, now time.Time) (Allocation, []events.E
 		ID: in.ID, Version: 1, NeedID: in.Need.ID, HospitalID: in.Need.HospitalID, HospitalRegion: in.Need.Region,
 		Item: in.Need.Item, Quantity: in.Quantity, SourceKind: in.Offer.Kind, SourceID: in.Offer.ID,
 		SourceOrgID: in.Offer.OrgID, SourceRegion: in.Offer.Region, Status: StatusProposed,
-		DecidedBy: in.DecidedBy, Reason: in.Reason, RunID: in.RunID, CreatedAt: now, UpdatedAt: now,
+		DecidedBy: in.DecidedBy, Reason: in.Reason, RunID: in.RunID, SourceReport: in.Offer.ReportID, CreatedAt: now, UpdatedAt: now,
 	}
 	evs := []events.Envelope{a.Event(events.AllocationProposedType)}
 	if a.SourceKind == policy.KindDonation {

@@ -405,7 +405,26 @@ func (b *Book) policyNeed(n *Need) policy.Need {
 		ID: n.ID, HospitalID: n.HospitalID, Item: n.Item, Region: n.Region, FacilityType: ft,
 		Urgency: n.Urgency, NeededBy: n.NeededBy, AcceptedStandards: slices.Clone(n.AcceptedStandards),
 		Cancelled: n.Status == NeedCancelled, Stale: n.Status == NeedStale, Remaining: b.needRemaining(n.ID),
+		Excluded: b.excluded(n.ID),
 	}
+}
+
+// excluded lists the sources that gave a need's units back (declined,
+// expired, cancelled): not proposed to it again, a capacity source until
+// it reports anew (it may have stock again).
+func (b *Book) excluded(needID string) []string {
+	var out []string
+	for _, aid := range b.allocsByNeed[needID] {
+		a := b.allocs[aid]
+		if a.Live() || slices.Contains(out, a.SourceID) {
+			continue
+		}
+		if o, ok := b.offers[a.SourceID]; ok && o.Kind == policy.KindCapacity && o.ReportID != a.SourceReport {
+			continue
+		}
+		out = append(out, a.SourceID)
+	}
+	return out
 }
 
 func (b *Book) policyOffer(o *Offer) policy.Offer {

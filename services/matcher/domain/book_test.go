@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -84,6 +85,23 @@ func TestMarket(t *testing.T) {
 	}
 	if needs, offers := b.Market("goggles"); len(needs)+len(offers) != 0 {
 		t.Fatal("another item's market is not empty")
+	}
+}
+
+func TestExcluded(t *testing.T) {
+	declined := al("a1", "cap1", "declined", 5, 0)
+	declined.SourceReport = "r1"
+	gone := al("a2", "don1/0", "expired", 5, 0)
+	b := bookWith(t, declined, gone, al("a3", "cap1", "accepted", 2, 0))
+	n, _ := b.PolicyNeed("n1")
+	if fmt.Sprint(n.Excluded) != "[cap1 don1/0]" {
+		t.Fatalf("excluded %v", n.Excluded)
+	}
+	o, _ := b.Offer("cap1")
+	o.ReportID = "r2"
+	b.PutOffer(o)
+	if n, _ := b.PolicyNeed("n1"); fmt.Sprint(n.Excluded) != "[don1/0]" {
+		t.Fatalf("after a new report, excluded %v", n.Excluded)
 	}
 }
 

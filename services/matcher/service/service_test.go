@@ -298,7 +298,8 @@ func TestAllocationFlowOverHTTP(t *testing.T) {
 	}, "every change published once, in order: %v", w.publishedOf(id))
 
 	// The farther source declines: its units return and the need, still
-	// lacking 4, is matched again (the same source is the only one left).
+	// lacking 4, is matched again; not from the source that declined, until
+	// it reports anew.
 	other := ""
 	for _, a := range all {
 		if a["id"] != id {
@@ -312,8 +313,20 @@ func TestAllocationFlowOverHTTP(t *testing.T) {
 	if code != 200 || a["status"] != "declined" || a["status_reason"] != "line stopped for maintenance" {
 		t.Fatalf("decline: %d %v", code, a)
 	}
+	testkit.Eventually(t, wait, func() bool {
+		c, err := w.bus.JetStream().Consumer(context.Background(), events.StreamName("matcher"), "matcher-rematch")
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(context.Background())
+		return err == nil && info.AckFloor.Consumer >= 1
+	}, "the decline handled")
+	if got := w.list(manu2.Token, "?status=proposed"); len(got) != 0 {
+		t.Fatalf("proposed again to the source that declined: %v", got)
+	}
+	w.capacity("cap_v2", manu2, "ventilator", 20, 2)
 	w.waitAllocations(reg, 1, func(a map[string]any) bool { return a["status"] == "proposed" && a["source_org_id"] == manu2.ID },
-		"the need matched again after the decline")
+		"the need matched again after the source's new report")
 
 	// A donation directed to the hospital is accepted at once; the donor
 	// ships it with the same routes.
@@ -523,11 +536,14 @@ func TestExpiry(t *testing.T) {
 	hosp := w.iss.Org(t, "hospital", "420100")
 	manu := w.iss.Org(t, "manufacturer", "330100")
 	reg := w.iss.Org(t, "regulator", "110000")
+	far := w.iss.Org(t, "manufacturer", "110000")
 	w.need("need_e", hosp, "ventilator", 3, "high")
 	w.capacity("cap_e", manu, "ventilator", 3, 1)
 	first := w.waitAllocations(reg, 1, nil, "a proposal")[0]["id"].(string)
+	w.capacity("cap_far", far, "ventilator", 3, 1)
 	w.waitAllocations(reg, 1, func(a map[string]any) bool { return a["id"] == first && a["status"] == "expired" }, "the proposal expired")
-	w.waitAllocations(reg, 1, func(a map[string]any) bool { return a["id"] != first && a["need_id"] == "need_e" }, "the units proposed again")
+	w.waitAllocations(reg, 1, func(a map[string]any) bool { return a["source_id"] == "cap_far" && a["need_id"] == "need_e" },
+		"the need proposed to the next source")
 	_, a := w.call("GET", "/v1/allocations/"+first, manu.Token, "")
 	if !strings.HasPrefix(fmt.Sprint(a["status_reason"]), "not accepted within") {
 		t.Fatalf("expired allocation %v", a)

@@ -111,6 +111,7 @@ type allocationDoc struct {
 	StatusReason     string        `bson:"status_reason"`
 	ReceiptNote      string        `bson:"receipt_note"`
 	RunID            string        `bson:"run_id"`
+	SourceReport     string        `bson:"source_report"`
 	Shipments        []shipmentDoc `bson:"shipments"`
 	CreatedAt        time.Time     `bson:"created_at"`
 	UpdatedAt        time.Time     `bson:"updated_at"`
@@ -123,7 +124,8 @@ func toAllocationDoc(a domain.Allocation) allocationDoc {
 		SourceRegion: a.SourceRegion, Status: a.Status, ShippedQuantity: a.ShippedQuantity,
 		ReceivedQuantity: a.ReceivedQuantity, DamagedQuantity: a.DamagedQuantity, Carrier: a.Carrier,
 		TrackingNumber: a.TrackingNumber, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
-		ReceiptNote: a.ReceiptNote, RunID: a.RunID, Shipments: []shipmentDoc{}, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		ReceiptNote: a.ReceiptNote, RunID: a.RunID, SourceReport: a.SourceReport, Shipments: []shipmentDoc{},
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 	for _, s := range a.Shipments {
 		d.Shipments = append(d.Shipments, shipmentDoc(s))
@@ -138,7 +140,7 @@ func (d allocationDoc) allocation() domain.Allocation {
 		SourceRegion: d.SourceRegion, Status: d.Status, ShippedQuantity: d.ShippedQuantity,
 		ReceivedQuantity: d.ReceivedQuantity, DamagedQuantity: d.DamagedQuantity, Carrier: d.Carrier,
 		TrackingNumber: d.TrackingNumber, DecidedBy: d.DecidedBy, Reason: d.Reason, StatusReason: d.StatusReason,
-		ReceiptNote: d.ReceiptNote, RunID: d.RunID, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		ReceiptNote: d.ReceiptNote, RunID: d.RunID, SourceReport: d.SourceReport, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 	}
 	for _, s := range d.Shipments {
 		a.Shipments = append(a.Shipments, domain.Shipment{Quantity: s.Quantity, ReportID: s.ReportID, At: s.At.UTC()})

@@ -72,6 +72,11 @@ type Need struct {
 	Stale             bool
 	// Remaining is what the need still lacks after its live allocations.
 	Remaining int64
+	// Excluded are offers that may not serve this need: their earlier
+	// allocation to it was declined, expired or cancelled (and, for a
+	// capacity report, no new report has come since). Without this, the
+	// units a source gave back would go straight back to the same need.
+	Excluded []string
 }
 
 // Offer is a source of units: a manufacturer's capacity report or one line
@@ -160,8 +165,14 @@ func Match(needs []Need, offers []Offer, today time.Time) []Decision {
 func open(n *Need) bool { return !n.Cancelled && !n.Stale && n.Remaining > 0 }
 
 // Eligible reports whether an offer may serve a need at all: same item,
-// an accepted standard, and the donor's direction respected.
+// an accepted standard, the donor's direction respected, and not excluded.
 func Eligible(n Need, o Offer) bool {
+	return Admissible(n, o) && !slices.Contains(n.Excluded, o.ID)
+}
+
+// Admissible is Eligible without the need's exclusions: the rules that
+// hold for a regulator's override too.
+func Admissible(n Need, o Offer) bool {
 	if n.Item != o.Item || !slices.Contains(n.AcceptedStandards, o.Standard) {
 		return false
 	}
@@ -300,7 +311,7 @@ func (m *market) eligible(n *needState) []*offerState {
 	base, ok := m.sorted[key]
 	if !ok {
 		for _, o := range m.offers {
-			if o.DirectedHospitalID == "" && o.DirectedRegion == "" && Eligible(*n.Need, *o.Offer) {
+			if o.DirectedHospitalID == "" && o.DirectedRegion == "" && Admissible(*n.Need, *o.Offer) {
 				base = append(base, o)
 			}
 		}
@@ -313,10 +324,19 @@ func (m *market) eligible(n *needState) []*offerState {
 			directed = append(directed, o)
 		}
 	}
-	if len(directed) == 0 {
-		return base
+	all := base
+	if len(n.Excluded) > 0 {
+		all = nil
+		for _, o := range base {
+			if !slices.Contains(n.Excluded, o.ID) {
+				all = append(all, o)
+			}
+		}
 	}
-	all := append(slices.Clone(base), directed...)
+	if len(directed) == 0 {
+		return all
+	}
+	all = append(slices.Clone(all), directed...)
 	m.sortByDistance(n.Region, all)
 	return all
 }

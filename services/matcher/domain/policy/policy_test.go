@@ -104,6 +104,12 @@ func TestMatch(t *testing.T) {
 			want:   map[string]int64{"B": 5},
 		},
 		{
+			name:   "a source the need excludes serves others",
+			needs:  []policy.Need{need("A", "ventilator", 5, func(n *policy.Need) { n.Excluded = []string{"X"} }), need("B", "ventilator", 5)},
+			offers: []policy.Offer{offer("X", "ventilator", 5), offer("Y", "ventilator", 3, func(o *policy.Offer) { o.Region = "110000" })},
+			want:   map[string]int64{"A": 3, "B": 5},
+		},
+		{
 			name:   "other items' offers never serve a need",
 			needs:  []policy.Need{need("A", "ventilator", 5)},
 			offers: []policy.Offer{offer("X", "surgical-mask", 500)},
@@ -169,7 +175,8 @@ func TestInRegion(t *testing.T) {
 }
 
 func TestCheckCatchesViolations(t *testing.T) {
-	needs := []policy.Need{need("A", "n95-respirator", 100), need("S", "n95-respirator", 100, func(n *policy.Need) { n.Stale = true })}
+	needs := []policy.Need{need("A", "n95-respirator", 100), need("S", "n95-respirator", 100, func(n *policy.Need) { n.Stale = true }),
+		need("E", "n95-respirator", 100, func(n *policy.Need) { n.Excluded = []string{"X"} })}
 	offers := []policy.Offer{offer("X", "n95-respirator", 60), offer("K", "n95-respirator", 60, func(o *policy.Offer) { o.Standard = "GB 2626" }),
 		offer("D", "n95-respirator", 60, func(o *policy.Offer) { o.DirectedHospitalID = "hZ" })}
 	tests := []struct {
@@ -184,6 +191,7 @@ func TestCheckCatchesViolations(t *testing.T) {
 		{"zero quantity", []policy.Decision{{NeedID: "A", OfferID: "X", Quantity: 0}}},
 		{"unknown need", []policy.Decision{{NeedID: "Q", OfferID: "X", Quantity: 20}}},
 		{"unknown offer", []policy.Decision{{NeedID: "A", OfferID: "Q", Quantity: 20}}},
+		{"excluded source", []policy.Decision{{NeedID: "E", OfferID: "X", Quantity: 20}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,6 +227,9 @@ func TestRandomMarkets(t *testing.T) {
 				n.Stale = r.IntN(10) == 0
 				if item == "n95-respirator" && r.IntN(2) == 0 {
 					n.AcceptedStandards = []string{"GB 19083", "GB 2626"}
+				}
+				if r.IntN(5) == 0 {
+					n.Excluded = []string{"o00"}
 				}
 			}))
 		}
