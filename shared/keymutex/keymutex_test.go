@@ -9,7 +9,9 @@ import (
 
 func TestLockSerialisesPerKeyAndForgetsIdleKeys(t *testing.T) {
 	var m keymutex.Map
-	counts := map[string]int{}
+	// One counter per key: only the key's own lock guards it, so a missing
+	// lock is a data race that -race reports.
+	counts := map[string]*int{"a": new(int), "b": new(int)}
 	var wg sync.WaitGroup
 	for i := range 200 {
 		wg.Add(1)
@@ -17,13 +19,13 @@ func TestLockSerialisesPerKeyAndForgetsIdleKeys(t *testing.T) {
 			defer wg.Done()
 			key := []string{"a", "b"}[i%2]
 			unlock := m.Lock(key)
-			counts[key]++ // a data race here would fail under -race
+			*counts[key]++
 			unlock()
 		}()
 	}
 	wg.Wait()
-	if counts["a"] != 100 || counts["b"] != 100 {
-		t.Fatalf("counts = %v", counts)
+	if *counts["a"] != 100 || *counts["b"] != 100 {
+		t.Fatalf("counts = %d, %d", *counts["a"], *counts["b"])
 	}
 	unlock := m.Lock("a")
 	unlock()
