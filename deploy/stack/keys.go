@@ -39,7 +39,7 @@ func LoadOrCreateKeys(dir string) (Keys, error) {
 	switch {
 	case err == nil:
 		if err := json.Unmarshal(raw, &k); err != nil {
-			return k, fmt.Errorf("%s is damaged (%v); remove it to start with new keys (old tokens stop working)", path, err)
+			return k, fmt.Errorf("%s is damaged (%w); remove it to start with new keys (old tokens stop working)", path, err)
 		}
 		return k, nil
 	case !errors.Is(err, os.ErrNotExist):

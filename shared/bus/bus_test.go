@@ -221,3 +221,16 @@ func TestStopHandsBackUnhandledEvents(t *testing.T) {
 		t.Fatalf("order after restart: %v", got)
 	}
 }
+
+func TestTypedRefusesUndecodableDataForGood(t *testing.T) {
+	var got events.NeedPosted
+	h := bus.Typed(func(_ context.Context, _ events.Envelope, d events.NeedPosted) error { got = d; return nil })
+	if err := h(context.Background(), need("n1")); err != nil || got.NeedID != "n1" {
+		t.Fatalf("decoded %+v, %v", got, err)
+	}
+	bad := need("n2")
+	bad.Data = []byte(`{"quantity":"many"}`)
+	if err := h(context.Background(), bad); !errors.Is(err, bus.ErrPermanent) {
+		t.Fatalf("undecodable data: %v, want ErrPermanent", err)
+	}
+}

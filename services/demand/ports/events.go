@@ -2,7 +2,6 @@ package ports
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/demand/app"
@@ -23,12 +22,8 @@ var AllocationsConsumer = bus.ConsumerSpec{
 // names a need that is not ours, is refused for good (the consumer logs
 // and terminates it): no retry would fix it.
 func AllocationHandler(a *app.App) bus.Handler {
-	return func(ctx context.Context, e events.Envelope) error {
-		var al events.Allocation
-		if err := e.Decode(&al); err != nil {
-			return fmt.Errorf("%w: %w", bus.ErrPermanent, err)
-		}
+	return bus.Typed(func(ctx context.Context, _ events.Envelope, al events.Allocation) error {
 		_, err := a.ApplyAllocation(ctx, al)
 		return err
-	}
+	})
 }

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/disclosure/domain"
@@ -93,9 +92,4 @@ func isAllocation(t string) bool {
 
 // decode reads an event's data; data that does not decode never will, so
 // the event is refused for good rather than retried.
-func decode(e events.Envelope, v any) error {
-	if err := e.Decode(v); err != nil {
-		return fmt.Errorf("%w: %w", bus.ErrPermanent, err)
-	}
-	return nil
-}
+func decode(e events.Envelope, v any) error { return bus.Decode(e, v) }

@@ -15,7 +15,7 @@ func (a *App) GetDonation(ctx context.Context, by auth.Claims, id string) (domai
 	if err != nil {
 		return domain.Donation{}, nil, err
 	}
-	if by.Role != auth.Regulator && !(by.Role == auth.Donor && by.OrgID == d.DonorID) {
+	if by.Role != auth.Regulator && (by.Role != auth.Donor || by.OrgID != d.DonorID) {
 		return domain.Donation{}, nil, domain.ErrDonationNotFound
 	}
 	names, err := a.hospitalNames(ctx, d)

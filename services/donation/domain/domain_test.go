@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -290,7 +291,7 @@ func TestApplyAllocationRefusesMismatch(t *testing.T) {
 		a    events.Allocation
 		line int
 	}{{other, 0}, {wrongItem, 0}, {snapshot("a1", 1, "proposed", 10, 0, 0, ""), 1}, {snapshot("a1", 1, "proposed", 10, 0, 0, ""), -1}} {
-		if _, err := d.ApplyAllocation(tt.a, tt.line, now); err != domain.ErrAllocationMismatch {
+		if _, err := d.ApplyAllocation(tt.a, tt.line, now); !errors.Is(err, domain.ErrAllocationMismatch) {
 			t.Errorf("case %d: %v", i, err)
 		}
 	}

@@ -2,7 +2,6 @@ package ports
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/donation/app"
@@ -19,22 +18,14 @@ var OrgsConsumer = bus.ConsumerSpec{Name: "donation-orgs", Stream: "registry", T
 
 // AllocationHandler applies allocation snapshots to donations.
 func AllocationHandler(a *app.App) bus.Handler {
-	return func(ctx context.Context, e events.Envelope) error {
-		var al events.Allocation
-		if err := e.Decode(&al); err != nil {
-			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
-		}
+	return bus.Typed(func(ctx context.Context, e events.Envelope, al events.Allocation) error {
 		return a.ApplyAllocation(ctx, al, e.Time)
-	}
+	})
 }
 
 // OrgHandler records organizations.
 func OrgHandler(a *app.App) bus.Handler {
-	return func(ctx context.Context, e events.Envelope) error {
-		var o events.OrgRegistered
-		if err := e.Decode(&o); err != nil {
-			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
-		}
+	return bus.Typed(func(ctx context.Context, _ events.Envelope, o events.OrgRegistered) error {
 		return a.RecordOrg(ctx, o)
-	}
+	})
 }

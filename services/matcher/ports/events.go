@@ -2,7 +2,6 @@ package ports
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/matcher/app"
@@ -56,11 +55,7 @@ func Consumers(a *app.App) []Consumer {
 // decoded turns a typed handler into a bus handler. An event whose data
 // cannot be read never will be: it is refused for good, not retried.
 func decoded[T any](h func(context.Context, app.Trigger, events.Envelope, T) error) bus.Handler {
-	return func(ctx context.Context, e events.Envelope) error {
-		var d T
-		if err := e.Decode(&d); err != nil {
-			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
-		}
+	return bus.Typed(func(ctx context.Context, e events.Envelope, d T) error {
 		return h(ctx, app.Trigger{EventID: e.ID, Time: e.Time}, e, d)
-	}
+	})
 }

@@ -499,11 +499,11 @@ func TestRestartIssuesNothingTwice(t *testing.T) {
 	}()
 
 	w.boot()
-	got := w.waitAllocations(reg, 4, nil, "four allocations after the restart")
+	w.waitAllocations(reg, 4, nil, "four allocations after the restart")
 	w.acked("demand", "matcher-demand", 3)
 	w.acked("supply", "matcher-supply", 2)
 	w.restart() // and once more, with nothing pending
-	got = w.waitAllocations(reg, 4, nil, "still four allocations")
+	got := w.waitAllocations(reg, 4, nil, "still four allocations")
 
 	byNeed, bySource := map[string]float64{}, map[string]float64{}
 	for _, a := range got {

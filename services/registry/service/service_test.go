@@ -20,7 +20,11 @@ func boot(t *testing.T) *service.Main {
 	iss := testkit.NewIssuer(t)
 	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss), SigningKey: iss.PrivateKey(), OperatorToken: operator}
 	cfg.Platform.HTTPAddr = ""
-	m, err := service.Open(context.Background(), cfg)
+	// Open's context bounds start-up only; cancelling it must not stop the
+	// service's background work (the revocation follower once did).
+	startCtx, started := context.WithTimeout(context.Background(), time.Minute)
+	m, err := service.Open(startCtx, cfg)
+	started()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -229,12 +230,12 @@ func TestApplyAllocationRefusesAnotherSource(t *testing.T) {
 	c := reported(t, 1000)
 	a := alloc("a1", 1, "dispatched", 300, 300)
 	a.SourceOrgID = "org_other"
-	if _, err := c.ApplyAllocation(a, now); err != domain.ErrAllocationMismatch {
+	if _, err := c.ApplyAllocation(a, now); !errors.Is(err, domain.ErrAllocationMismatch) {
 		t.Fatalf("err = %v", err)
 	}
 	a = alloc("a1", 1, "dispatched", 300, 300)
 	a.Item = "surgical-mask"
-	if _, err := c.ApplyAllocation(a, now); err != domain.ErrAllocationMismatch {
+	if _, err := c.ApplyAllocation(a, now); !errors.Is(err, domain.ErrAllocationMismatch) {
 		t.Fatalf("err = %v", err)
 	}
 	if c.AvailableNow != 1000 || len(c.Allocations) != 0 {

@@ -2,7 +2,6 @@ package ports
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/supply/app"
@@ -15,11 +14,7 @@ var AllocationsConsumer = bus.ConsumerSpec{Name: "supply-allocations", Stream: "
 
 // AllocationHandler applies allocation snapshots to capacity reports.
 func AllocationHandler(a *app.App) bus.Handler {
-	return func(ctx context.Context, e events.Envelope) error {
-		var al events.Allocation
-		if err := e.Decode(&al); err != nil {
-			return fmt.Errorf("%w: %v", bus.ErrPermanent, err)
-		}
+	return bus.Typed(func(ctx context.Context, _ events.Envelope, al events.Allocation) error {
 		return a.ApplyAllocation(ctx, al)
-	}
+	})
 }
