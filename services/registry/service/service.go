@@ -64,7 +64,12 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		p.Close()
 		return nil, err
 	}
-	a := app.New(mongo.NewOrgs(p.DB, p.Relay), auth.NewSigner(cfg.SigningKey))
+	orgs := mongo.NewOrgs(p.DB, p.Relay)
+	if err := orgs.Load(ctx); err != nil {
+		p.Close()
+		return nil, err
+	}
+	a := app.New(orgs, auth.NewSigner(cfg.SigningKey))
 	ports.Register(p.Authed(""), a)
 	return &Main{P: p, App: a}, nil
 }
