@@ -21,6 +21,7 @@ type Book struct {
 	needs     map[string]*Need
 	offers    map[string]*Offer
 	allocs    map[string]*Allocation
+	stock     map[string]Stock // by Stock.Key
 
 	needsByItem    map[string][]string // sorted ids
 	offersByItem   map[string][]string
@@ -38,6 +39,7 @@ type Book struct {
 func NewBook() *Book {
 	return &Book{
 		hospitals: map[string]Hospital{}, needs: map[string]*Need{}, offers: map[string]*Offer{}, allocs: map[string]*Allocation{},
+		stock:       map[string]Stock{},
 		needsByItem: map[string][]string{}, offersByItem: map[string][]string{}, allocsByNeed: map[string][]string{},
 		allocsByOffer: map[string][]string{}, runCount: map[string]int{}, proposed: map[string]bool{},
 		needsByHosp: map[string][]string{}, listByOrg: map[string][]string{}, listKeyOfAlloc: map[string]string{},
@@ -50,6 +52,7 @@ type Snapshot struct {
 	Needs       []Need
 	Offers      []Offer
 	Allocations []Allocation
+	Stock       []Stock
 }
 
 // Load fills the book from a snapshot.
@@ -66,6 +69,24 @@ func (b *Book) Load(s Snapshot) {
 	for _, a := range s.Allocations {
 		b.PutAllocation(a)
 	}
+	for _, st := range s.Stock {
+		b.PutStock(st)
+	}
+}
+
+// PutStock stores or replaces a hospital's stock report of an item.
+func (b *Book) PutStock(s Stock) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stock[s.Key()] = s
+}
+
+// Stock returns a hospital's latest stock report of an item.
+func (b *Book) Stock(hospitalID, item string) (Stock, bool) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	s, ok := b.stock[Stock{HospitalID: hospitalID, Item: item}.Key()]
+	return s, ok
 }
 
 func insertSorted(list []string, s string) []string {
@@ -401,7 +422,9 @@ func (b *Book) policyNeed(n *Need) policy.Need {
 	if h, ok := b.hospitals[n.HospitalID]; ok && h.FacilityType != "" {
 		ft = h.FacilityType
 	}
+	st, hasStock := b.stock[Stock{HospitalID: n.HospitalID, Item: n.Item}.Key()]
 	return policy.Need{
+		HasStock: hasStock, StockOnHand: st.OnHand, DailyConsumption: st.DailyConsumption,
 		ID: n.ID, HospitalID: n.HospitalID, Item: n.Item, Region: n.Region, FacilityType: ft,
 		Urgency: n.Urgency, NeededBy: n.NeededBy, AcceptedStandards: slices.Clone(n.AcceptedStandards),
 		Cancelled: n.Status == NeedCancelled, Stale: n.Status == NeedStale, Remaining: b.needRemaining(n.ID),

@@ -154,3 +154,23 @@ func DonationOffers(d events.DonationPledged) []Offer {
 	}
 	return out
 }
+
+// Stock is a hospital's latest stock report of one item, as announced by
+// demand (stock_reported). It may raise the urgency of the hospital's needs
+// for the item (policy.CriticalDaysOfSupply).
+type Stock struct {
+	HospitalID       string
+	Item             string
+	OnHand           int64
+	DailyConsumption int64
+}
+
+// StockFrom reads a stock_reported event. The matcher compares on hand
+// with daily consumption itself, in whole units, rather than reading
+// days_of_supply: no float rounding can change a decision.
+func StockFrom(d events.StockReported) Stock {
+	return Stock{HospitalID: d.HospitalID, Item: d.Item, OnHand: d.OnHand, DailyConsumption: d.DailyConsumption}
+}
+
+// Key identifies the report: one per hospital and item, the latest wins.
+func (s Stock) Key() string { return s.HospitalID + "|" + s.Item }

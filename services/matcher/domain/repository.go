@@ -17,6 +17,8 @@ type Repository interface {
 	SaveHospital(ctx context.Context, h Hospital) error
 	SaveNeed(ctx context.Context, n Need) error
 	SaveOffer(ctx context.Context, o Offer) error
+	// SaveStock stores or replaces a hospital's stock report of an item.
+	SaveStock(ctx context.Context, s Stock) error
 	// InsertAllocation stores a new allocation with the events announcing
 	// it, in one write; ErrAllocationExists if the id is taken.
 	InsertAllocation(ctx context.Context, a Allocation, evs ...events.Envelope) error

@@ -24,9 +24,14 @@ func Consumers(a *app.App) []Consumer {
 				return a.HospitalRegistered(ctx, t, d)
 			})},
 		{bus.ConsumerSpec{Name: "matcher-demand", Stream: "demand", MaxAckPending: 1,
-			Types: []string{events.NeedPostedType, events.NeedCancelledType, events.NeedConfirmedType, events.NeedStaleType}},
+			Types: []string{events.NeedPostedType, events.NeedCancelledType, events.NeedConfirmedType, events.NeedStaleType, events.StockReportedType}},
 			func(ctx context.Context, e events.Envelope) error {
-				if e.Type == events.NeedPostedType {
+				switch e.Type {
+				case events.StockReportedType:
+					return decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.StockReported) error {
+						return a.StockReported(ctx, t, d)
+					})(ctx, e)
+				case events.NeedPostedType:
 					return decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.NeedPosted) error {
 						return a.NeedPosted(ctx, t, d)
 					})(ctx, e)

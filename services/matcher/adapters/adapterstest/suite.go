@@ -75,6 +75,32 @@ func RunRepositorySuite(t *testing.T, newRepo func(t *testing.T) domain.Reposito
 		}
 	})
 
+	t.Run("stock reports are saved, replaced per hospital and item, and loaded", func(t *testing.T) {
+		r := newRepo(t)
+		a := domain.Stock{HospitalID: "org_h1", Item: "n95-respirator", OnHand: 100, DailyConsumption: 50}
+		b := domain.Stock{HospitalID: "org_h1", Item: "ventilator", OnHand: 3, DailyConsumption: 1}
+		for _, err := range []error{r.SaveStock(ctx, a), r.SaveStock(ctx, b)} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		a.OnHand = 400
+		if err := r.SaveStock(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		s, err := r.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]domain.Stock{}
+		for _, st := range s.Stock {
+			got[st.Key()] = st
+		}
+		if len(s.Stock) != 2 || got[a.Key()] != a || got[b.Key()] != b {
+			t.Errorf("stock %+v", s.Stock)
+		}
+	})
+
 	t.Run("an allocation reads back as written", func(t *testing.T) {
 		r := newRepo(t)
 		a, evs := Allocation("alloc_a")

@@ -19,6 +19,7 @@ type Repository struct {
 	needs     map[string]domain.Need
 	offers    map[string]domain.Offer
 	allocs    map[string]domain.Allocation
+	stock     map[string]domain.Stock
 	events    []events.Envelope
 
 	// BeforeInsert, when set, runs before each allocation is stored; an
@@ -31,6 +32,7 @@ func New() *Repository {
 	return &Repository{
 		hospitals: map[string]domain.Hospital{}, needs: map[string]domain.Need{},
 		offers: map[string]domain.Offer{}, allocs: map[string]domain.Allocation{},
+		stock: map[string]domain.Stock{},
 	}
 }
 
@@ -67,6 +69,9 @@ func (r *Repository) Load(context.Context) (domain.Snapshot, error) {
 	for _, id := range sortedKeys(r.allocs) {
 		s.Allocations = append(s.Allocations, cloneAlloc(r.allocs[id]))
 	}
+	for _, id := range sortedKeys(r.stock) {
+		s.Stock = append(s.Stock, r.stock[id])
+	}
 	return s, nil
 }
 
@@ -97,6 +102,13 @@ func (r *Repository) SaveOffer(_ context.Context, o domain.Offer) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.offers[o.ID] = o
+	return nil
+}
+
+func (r *Repository) SaveStock(_ context.Context, s domain.Stock) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stock[s.Key()] = s
 	return nil
 }
 

@@ -24,15 +24,16 @@ const (
 	Needs       = "needs"
 	Offers      = "offers"
 	Allocations = "allocations"
+	Stock       = "stock"
 )
 
 // Collections lists every collection the matcher writes.
-var Collections = []string{Hospitals, Needs, Offers, Allocations}
+var Collections = []string{Hospitals, Needs, Offers, Allocations, Stock}
 
 // Repository is the MongoDB domain.Repository.
 type Repository struct {
-	hospitals, needs, offers, allocs *mongo.Collection
-	relay                            *outbox.Relay
+	hospitals, needs, offers, allocs, stock *mongo.Collection
+	relay                                   *outbox.Relay
 }
 
 // New stores the matcher's state in db and relays allocation events
@@ -40,7 +41,7 @@ type Repository struct {
 func New(db *mongo.Database, relay *outbox.Relay) *Repository {
 	r := &Repository{
 		hospitals: db.Collection(Hospitals), needs: db.Collection(Needs),
-		offers: db.Collection(Offers), allocs: db.Collection(Allocations), relay: relay,
+		offers: db.Collection(Offers), allocs: db.Collection(Allocations), stock: db.Collection(Stock), relay: relay,
 	}
 	relay.Watch(r.allocs)
 	return r
@@ -80,6 +81,15 @@ type offerDoc struct {
 	DonationID         string `bson:"donation_id"`
 	DirectedHospitalID string `bson:"directed_hospital_id"`
 	DirectedRegion     string `bson:"directed_region"`
+}
+
+// stockDoc is one hospital's latest report of one item; _id is Stock.Key.
+type stockDoc struct {
+	ID               string `bson:"_id"`
+	HospitalID       string `bson:"hospital_id"`
+	Item             string `bson:"item"`
+	OnHand           int64  `bson:"on_hand"`
+	DailyConsumption int64  `bson:"daily_consumption"`
 }
 
 type shipmentDoc struct {
@@ -178,6 +188,13 @@ func (r *Repository) Load(ctx context.Context) (domain.Snapshot, error) {
 	for _, a := range as {
 		s.Allocations = append(s.Allocations, a.allocation())
 	}
+	var ss []stockDoc
+	if err := findAll(ctx, r.stock, &ss); err != nil {
+		return s, err
+	}
+	for _, d := range ss {
+		s.Stock = append(s.Stock, domain.Stock{HospitalID: d.HospitalID, Item: d.Item, OnHand: d.OnHand, DailyConsumption: d.DailyConsumption})
+	}
 	return s, nil
 }
 
@@ -209,6 +226,10 @@ func (r *Repository) SaveNeed(ctx context.Context, n domain.Need) error {
 
 func (r *Repository) SaveOffer(ctx context.Context, o domain.Offer) error {
 	return replace(ctx, r.offers, o.ID, offerDoc(o))
+}
+
+func (r *Repository) SaveStock(ctx context.Context, s domain.Stock) error {
+	return replace(ctx, r.stock, s.Key(), stockDoc{ID: s.Key(), HospitalID: s.HospitalID, Item: s.Item, OnHand: s.OnHand, DailyConsumption: s.DailyConsumption})
 }
 
 func (r *Repository) InsertAllocation(ctx context.Context, a domain.Allocation, evs ...events.Envelope) error {

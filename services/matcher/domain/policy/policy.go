@@ -10,7 +10,9 @@
 //     outstanding). An offer only meets needs whose accepted product
 //     standards include its standard, and a directed donation only the
 //     hospital, city or province it was directed to.
-//  2. Needs are served tier by tier: urgency class (critical, high, normal),
+//  2. Needs are served tier by tier: urgency class (critical, high, normal;
+//     a hospital whose latest stock report shows under CriticalDaysOfSupply
+//     days of supply of the item is critical for it, whatever it stated),
 //     then frontline facilities (designated hospitals, fever clinics) before
 //     others, then needed-by dates in 3-day windows from today, earlier
 //     windows first.
@@ -38,7 +40,14 @@ import (
 )
 
 // Version names this policy in every allocation it decides (decided_by).
-const Version = "aidflow-policy/0.1"
+//
+// 0.2 added the days-of-supply raise of the urgency class.
+const Version = "aidflow-policy/0.2"
+
+// CriticalDaysOfSupply: a hospital that reports less stock of an item than
+// it uses in this many days is critical for that item. Compared in whole
+// units (on hand < 3 × daily consumption), so no rounding can tip it.
+const CriticalDaysOfSupply = 3
 
 // Urgency classes, most urgent first.
 const (
@@ -72,6 +81,12 @@ type Need struct {
 	Stale             bool
 	// Remaining is what the need still lacks after its live allocations.
 	Remaining int64
+	// StockOnHand and DailyConsumption are the hospital's latest stock
+	// report for the item; HasStock says there is one. They may raise the
+	// need's urgency class (CriticalDaysOfSupply).
+	HasStock         bool
+	StockOnHand      int64
+	DailyConsumption int64
 	// Excluded are offers that may not serve this need: their earlier
 	// allocation to it was declined, expired or cancelled (and, for a
 	// capacity report, no new report has come since). Without this, the
@@ -208,9 +223,10 @@ func packSize(item string) int64 {
 // ---- tiers ----
 
 type tier struct {
-	urgency  int // 0 critical, 1 high, 2 normal, 3 anything else
-	frontier int // 0 frontline, 1 other
-	window   int // needed-by window from today; negative when overdue
+	urgency  int  // 0 critical, 1 high, 2 normal, 3 anything else
+	raised   bool // critical because of its days of supply, not as stated
+	frontier int  // 0 frontline, 1 other
+	window   int  // needed-by window from today; negative when overdue
 }
 
 func (a tier) compare(b tier) int {
@@ -235,8 +251,18 @@ func Frontline(facilityType string) bool {
 	return facilityType == "designated" || facilityType == "fever_clinic"
 }
 
+// ShortOfStock reports whether a need's stock report makes it critical:
+// the hospital consumes the item and has less than CriticalDaysOfSupply
+// days of it on hand.
+func ShortOfStock(n Need) bool {
+	return n.HasStock && n.DailyConsumption > 0 && n.StockOnHand < CriticalDaysOfSupply*n.DailyConsumption
+}
+
 func tierOf(n *Need, today time.Time) tier {
 	t := tier{urgency: urgencyRank(n.Urgency), frontier: 1}
+	if t.urgency > 0 && ShortOfStock(*n) {
+		t.urgency, t.raised = 0, true
+	}
 	if Frontline(n.FacilityType) {
 		t.frontier = 0
 	}
@@ -357,7 +383,7 @@ func (m *market) solve() []Decision {
 	m.index = map[[2]string]int{}
 	for start := 0; start < len(m.needs); {
 		end := start + 1
-		for end < len(m.needs) && m.needs[end].tier == m.needs[start].tier {
+		for end < len(m.needs) && m.needs[end].tier.compare(m.needs[start].tier) == 0 {
 			end++
 		}
 		m.fillTier(m.needs[start:end])
@@ -506,7 +532,12 @@ func (m *market) record(n *needState, o *offerState, q int64, scarce bool) {
 // reason says, in words a hospital director reads, which rules decided.
 func (m *market) reason(n *needState, o *offerState, scarce bool) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "urgency %s", cmp.Or(n.Urgency, "unstated"))
+	if n.tier.raised {
+		fmt.Fprintf(&b, "urgency critical (stated %s; %.1f days of supply on hand, under %d)", cmp.Or(n.Urgency, "unstated"),
+			float64(n.StockOnHand)/float64(n.DailyConsumption), CriticalDaysOfSupply)
+	} else {
+		fmt.Fprintf(&b, "urgency %s", cmp.Or(n.Urgency, "unstated"))
+	}
 	if Frontline(n.FacilityType) {
 		b.WriteString(", frontline facility")
 	}
