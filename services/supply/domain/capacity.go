@@ -106,6 +106,11 @@ func (c Capacity) Remaining() int64 { return max(c.AvailableNow-c.Reserved(), 0)
 // available, which a correct matcher never does.
 func (c Capacity) Oversubscribed() bool { return c.Reserved() > c.AvailableNow }
 
+// OverReserved is how many units the allocations reserve beyond
+// available_now right now: 0 unless the matcher misbehaved (or stock was
+// dispatched from under other allocations by a larger shipment).
+func (c Capacity) OverReserved() int64 { return max(c.Reserved()-c.AvailableNow, 0) }
+
 // Report is a validated capacity report (see ParseReport).
 type Report struct {
 	Item         string

@@ -211,11 +211,11 @@ func TestApplyAllocation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := reported(t, 1000)
 			for i, s := range tt.steps {
-				changed, err := c.ApplyAllocation(s.a, now)
+				got, err := c.ApplyAllocation(s.a, now)
 				if err != nil {
 					t.Fatalf("step %d: %v", i, err)
 				}
-				if changed != s.changed || c.AvailableNow != s.available || c.Reserved() != s.reserve {
+				if changed := got.Changed; changed != s.changed || got.Breach != 0 || c.AvailableNow != s.available || c.Reserved() != s.reserve {
 					t.Fatalf("step %d: changed %v available %d reserved %d; want %v %d %d", i, changed, c.AvailableNow, c.Reserved(), s.changed, s.available, s.reserve)
 				}
 				if c.Remaining() != max(c.AvailableNow-c.Reserved(), 0) {
@@ -248,8 +248,72 @@ func TestOversubscribedRemainingIsZero(t *testing.T) {
 	if _, err := c.ApplyAllocation(alloc("a1", 1, "proposed", 150, 0), now); err != nil {
 		t.Fatal(err)
 	}
-	if c.Remaining() != 0 || !c.Oversubscribed() {
-		t.Errorf("remaining %d oversubscribed %v", c.Remaining(), c.Oversubscribed())
+	if c.Remaining() != 0 || !c.Oversubscribed() || c.OverReserved() != 50 {
+		t.Errorf("remaining %d oversubscribed %v over %d", c.Remaining(), c.Oversubscribed(), c.OverReserved())
+	}
+}
+
+// The guard: a snapshot reserving more than remains is recorded in full
+// (reserved agrees with the matcher), its excess is kept and reported once,
+// remaining stays at 0 and no report may go below reserved.
+func TestReservationGuard(t *testing.T) {
+	type step struct {
+		a                 events.Allocation
+		breach, over      int64
+		reserved, overall int64
+	}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{name: "the last units, then one too many", steps: []step{
+			{alloc("a1", 1, "proposed", 60, 0), 0, 0, 60, 0},
+			{alloc("a2", 1, "proposed", 40, 0), 0, 0, 100, 0},
+			{alloc("a3", 1, "proposed", 30, 0), 30, 30, 130, 30},
+		}},
+		{name: "part of an allocation fits", steps: []step{
+			{alloc("a1", 1, "accepted", 80, 0), 0, 0, 80, 0},
+			{alloc("a2", 1, "proposed", 50, 0), 30, 30, 130, 30},
+			// accepting it is no new breach; it is still over
+			{alloc("a2", 2, "accepted", 50, 0), 0, 30, 130, 30},
+			// a decline of the other frees room: the overage is gone
+			{alloc("a1", 2, "declined", 80, 0), 0, 0, 50, 0},
+		}},
+		{name: "a grown snapshot counts only its own growth", steps: []step{
+			{alloc("a1", 1, "proposed", 90, 0), 0, 0, 90, 0},
+			{alloc("a1", 2, "accepted", 120, 0), 20, 20, 120, 20},
+			{alloc("a1", 3, "accepted", 140, 0), 20, 40, 140, 40},
+		}},
+		{name: "dispatch and decline are never a breach", steps: []step{
+			{alloc("a1", 1, "proposed", 150, 0), 50, 50, 150, 50},
+			{alloc("a1", 2, "dispatched", 150, 150), 0, 0, 0, 0},
+			{alloc("a2", 1, "declined", 500, 0), 0, 0, 0, 0},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := reported(t, 100)
+			for i, s := range tt.steps {
+				got, err := c.ApplyAllocation(s.a, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Breach != s.breach || c.Allocations[s.a.AllocationID].Over != s.over || c.Reserved() != s.reserved || c.OverReserved() != s.overall {
+					t.Fatalf("step %d: breach %d over %d reserved %d overall %d; want %d %d %d %d", i, got.Breach,
+						c.Allocations[s.a.AllocationID].Over, c.Reserved(), c.OverReserved(), s.breach, s.over, s.reserved, s.overall)
+				}
+				if c.Remaining() < 0 || c.Remaining() != max(c.AvailableNow-c.Reserved(), 0) {
+					t.Fatalf("step %d: remaining %d", i, c.Remaining())
+				}
+				if reserved := c.Reserved(); reserved > 0 {
+					r, _ := domain.ParseReport(domain.ReportInput{Item: "n95-respirator", AvailableNow: ptr(reserved - 1), DailyRate: ptr[int64](0), LeadTimeDays: ptr(0)})
+					probe := c.Clone()
+					if err := probe.Apply(r, now); apperr.CodeOf(err) != apperr.Conflict {
+						t.Fatalf("step %d: a report below reserved: %v", i, err)
+					}
+				}
+			}
+		})
 	}
 }
 

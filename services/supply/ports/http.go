@@ -39,6 +39,7 @@ type CapacityJSON struct {
 	Region         string      `json:"region"`
 	Reserved       int64       `json:"reserved"`
 	Remaining      int64       `json:"remaining"`
+	OverReserved   int64       `json:"over_reserved"`
 	Revision       int64       `json:"revision"`
 	ReportedAt     time.Time   `json:"reported_at"`
 	UpdatedAt      time.Time   `json:"updated_at"`
@@ -47,7 +48,7 @@ type CapacityJSON struct {
 // ToJSON renders a report.
 func ToJSON(c domain.Capacity) CapacityJSON {
 	j := CapacityJSON{ID: c.ID, ManufacturerID: c.ManufacturerID, Item: c.Item, AvailableNow: c.AvailableNow, DailyRate: c.DailyRate,
-		LeadTimeDays: c.LeadTimeDays, Standard: c.Standard, Region: c.Region, Reserved: c.Reserved(), Remaining: c.Remaining(),
+		LeadTimeDays: c.LeadTimeDays, Standard: c.Standard, Region: c.Region, Reserved: c.Reserved(), Remaining: c.Remaining(), OverReserved: c.OverReserved(),
 		Revision: c.Revision, ReportedAt: c.ReportedAt, UpdatedAt: c.UpdatedAt}
 	if c.UnitPriceFen != nil {
 		j.UnitPrice = json.Number(domain.FormatYuan(*c.UnitPriceFen))

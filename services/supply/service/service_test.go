@@ -181,6 +181,19 @@ func TestCapacityFollowsAllocations(t *testing.T) {
 		t.Fatalf("new report: %d %v", code, c)
 	}
 
+	// A misbehaving matcher reserves more than remains: recorded, remaining
+	// shows 0 with the excess beside it, and the report cannot be lowered.
+	over := base
+	over.AllocationID, over.Version, over.Status, over.Quantity = "alloc_3", 1, "proposed", 9500
+	e.publish(t, events.AllocationProposedType, over)
+	e.caughtUp(t)
+	if c = e.capacity(t, mfr.Token, "n95-respirator"); num(c["reserved"]) != 9500 || num(c["remaining"]) != 0 || num(c["over_reserved"]) != 500 {
+		t.Fatalf("over-reserved: %v", c)
+	}
+	if code, p := e.call(t, "PUT", "/v1/capacity/n95-respirator", mfr.Token, `{"available_now":9000,"daily_rate":2500,"lead_time_days":0}`); code != 409 {
+		t.Fatalf("lowering below an over-reservation: %d %v", code, p)
+	}
+
 	testkit.Eventually(t, 5*time.Second, func() bool {
 		e.mu.Lock()
 		defer e.mu.Unlock()

@@ -6,13 +6,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/supply/app"
 	"github.com/aidflow/aidflow/services/supply/domain"
 	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/auth"
 )
 
 // Subject is one repository under test.
@@ -58,11 +62,11 @@ func allocate(t *testing.T, r domain.Repository, c domain.Capacity, id string, v
 		if isNew {
 			return nil, domain.ErrCapacityNotFound
 		}
-		changed, err := c.ApplyAllocation(a, now)
+		applied, err := c.ApplyAllocation(a, now)
 		if err != nil {
 			return nil, err
 		}
-		if !changed {
+		if !applied.Changed {
 			return nil, domain.ErrNoChange
 		}
 		return nil, nil
@@ -231,4 +235,129 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 			t.Errorf("reserved %d (listed %v), want %d", got.Reserved(), listed, n*10)
 		}
 	})
+	t.Run("allocations racing for the last units", func(t *testing.T) {
+		raceForTheLastUnits(t, open(t).Repo)
+	})
 }
+
+// breaches counts the invariant breaches the app logs.
+type breaches struct{ n atomic.Int64 }
+
+func (b *breaches) Enabled(context.Context, slog.Level) bool { return true }
+func (b *breaches) Handle(_ context.Context, r slog.Record) error {
+	if r.Level == slog.LevelError && r.Message == app.BreachMessage {
+		b.n.Add(1)
+	}
+	return nil
+}
+func (b *breaches) WithAttrs([]slog.Attr) slog.Handler { return b }
+func (b *breaches) WithGroup(string) slog.Handler      { return b }
+
+// raceForTheLastUnits drives the app's use case from many goroutines at
+// once, as a misbehaving matcher (or several consumers) would: 24
+// allocations of 10 race for 95 units, while readers watch remaining.
+// Applied one at a time under the report's lock, the first 9 fit, one gets
+// 5 of its 10, and the other 14 are over entirely: exactly 145 units over,
+// in exactly 15 allocations, whatever the order. A lost update or a check
+// made outside the lock breaks one of those sums.
+func raceForTheLastUnits(t *testing.T, repo domain.Repository) {
+	t.Helper()
+	ctx := context.Background()
+	const (
+		available = 95
+		racers    = 24
+		each      = 10
+	)
+	log := &breaches{}
+	a := app.New(repo, slog.New(log))
+	a.Now = func() time.Time { return now }
+	c := put(t, repo, "org_race", "n95-respirator", available, nil)
+
+	var (
+		wg      sync.WaitGroup
+		done    = make(chan struct{})
+		readErr = make(chan error, 1)
+		start   = make(chan struct{})
+	)
+	go func() { // a reader: remaining is never seen below zero
+		defer close(readErr)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			got, err := repo.Get(ctx, c.ID)
+			listed, lerr := repo.List(ctx, domain.Filter{ManufacturerID: "org_race"}, "", 10)
+			if err == nil {
+				err = lerr
+			}
+			if err == nil && (got.Remaining() < 0 || len(listed) != 1 || listed[0].Remaining() < 0 || listed[0].Reserved() > racers*each) {
+				err = fmt.Errorf("read remaining %d, listed %+v", got.Remaining(), listed)
+			}
+			if err != nil {
+				readErr <- err
+				return
+			}
+		}
+	}()
+	errs := make(chan error, racers)
+	for i := range racers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			al := events.Allocation{AllocationID: fmt.Sprintf("alloc_race_%02d", i), Version: 1, Status: "proposed", Quantity: each,
+				Item: c.Item, SourceKind: domain.SourceKind, SourceID: c.ID, SourceOrgID: c.ManufacturerID}
+			errs <- a.ApplyAllocation(ctx, al)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(done)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-readErr; err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Get(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var over, flagged int64
+	for _, al := range got.Allocations {
+		over += al.Over
+		if al.Over > 0 {
+			flagged++
+		}
+	}
+	if got.Reserved() != racers*each || got.Remaining() != 0 || got.OverReserved() != racers*each-available ||
+		over != racers*each-available || flagged != 15 || log.n.Load() != 15 || len(got.Allocations) != racers {
+		t.Fatalf("reserved %d remaining %d over_reserved %d; Σ over %d in %d allocations, %d breaches logged",
+			got.Reserved(), got.Remaining(), got.OverReserved(), over, flagged, log.n.Load())
+	}
+	// The manufacturer cannot report less than is promised, not even what
+	// it first reported.
+	_, err = a.ReportCapacity(ctx, auth.Claims{OrgID: "org_race", Role: auth.Manufacturer, Region: "330100"},
+		domain.ReportInput{Item: "n95-respirator", AvailableNow: ptrOf[int64](available), DailyRate: ptrOf[int64](0), LeadTimeDays: ptrOf(0)})
+	if apperr.CodeOf(err) != apperr.Conflict {
+		t.Fatalf("a report below reserved: %v", err)
+	}
+	// Redelivering every snapshot changes nothing and reports nothing again.
+	for i := range racers {
+		al := events.Allocation{AllocationID: fmt.Sprintf("alloc_race_%02d", i), Version: 1, Status: "proposed", Quantity: each,
+			Item: c.Item, SourceKind: domain.SourceKind, SourceID: c.ID, SourceOrgID: c.ManufacturerID}
+		if err := a.ApplyAllocation(ctx, al); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if log.n.Load() != 15 {
+		t.Errorf("a redelivery was reported as a new breach: %d", log.n.Load())
+	}
+}
+
+func ptrOf[T any](v T) *T { return &v }

@@ -64,6 +64,7 @@ type allocDoc struct {
 	Status   string `bson:"status"`
 	Shipped  int64  `bson:"shipped"`
 	Version  int64  `bson:"version"`
+	Over     int64  `bson:"over,omitempty"`
 }
 
 type capacityDoc struct {
