@@ -44,6 +44,9 @@ type App struct {
 	// cpMu serialises signing, so concurrent triggers sign one checkpoint.
 	cpMu   sync.Mutex
 	latest *domain.Checkpoint
+	// cpSizes is the size of every checkpoint signed, ascending: the
+	// history is listed and proofs are checked against it without a scan.
+	cpSizes []int64
 }
 
 type tail struct {
@@ -97,6 +100,13 @@ func (a *App) Load(ctx context.Context) error {
 	if err := a.settle(ctx); err != nil {
 		return err
 	}
+	sizes, err := a.Checkpoints.Sizes(ctx)
+	if err != nil {
+		return fmt.Errorf("load the checkpoint history: %w", err)
+	}
+	a.cpMu.Lock()
+	a.cpSizes = sizes
+	a.cpMu.Unlock()
 	cp, err := a.Checkpoints.Latest(ctx)
 	switch {
 	case errors.Is(err, domain.ErrNoCheckpoint):

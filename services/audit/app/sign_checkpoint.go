@@ -39,6 +39,9 @@ func (a *App) SignCheckpoint(ctx context.Context) (domain.Checkpoint, error) {
 		return domain.Checkpoint{}, err
 	}
 	a.latest = &cp
+	if n := len(a.cpSizes); n == 0 || a.cpSizes[n-1] < cp.Size {
+		a.cpSizes = append(a.cpSizes, cp.Size)
+	}
 	return cp, nil
 }
 

@@ -52,4 +52,8 @@ var (
 	ErrRecordExists = apperr.New(apperr.Conflict, "a record already exists at this index")
 	ErrHashNotFound = apperr.New(apperr.NotFound, "a stored hash of the tree is missing")
 	ErrNoCheckpoint = apperr.New(apperr.NotFound, "no checkpoint has been signed yet")
+	// ErrCheckpointNotFound: no checkpoint was signed at that size.
+	ErrCheckpointNotFound = apperr.New(apperr.NotFound, "no checkpoint was signed at this size")
+	// ErrEventNotRecorded: the event id is not in the log (yet).
+	ErrEventNotRecorded = apperr.New(apperr.NotFound, "this event is not recorded in the log")
 )

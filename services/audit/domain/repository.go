@@ -47,4 +47,10 @@ type CheckpointStore interface {
 	Save(ctx context.Context, cp Checkpoint, evs ...events.Envelope) error
 	// Latest returns the latest checkpoint, or ErrNoCheckpoint.
 	Latest(ctx context.Context) (Checkpoint, error)
+	// Get returns the checkpoint of a size from the history, or
+	// ErrCheckpointNotFound.
+	Get(ctx context.Context, size int64) (Checkpoint, error)
+	// Sizes returns the size of every checkpoint in the history, ascending.
+	// It reads the whole history (its keys), so it runs at start.
+	Sizes(ctx context.Context) ([]int64, error)
 }

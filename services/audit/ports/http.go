@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/audit/app"
@@ -26,7 +27,12 @@ func Register(authed *echo.Group, public *echo.Echo, a *app.App) {
 	reg := auth.Require(auth.Regulator)
 	authed.GET("/v1/audit/events", h.listEvents, reg)
 	authed.GET("/v1/audit/verify", h.verify, reg)
+	authed.GET("/v1/audit/proof/inclusion", h.proveInclusion, reg)
+	authed.GET("/v1/audit/proof/consistency", h.proveConsistency, reg)
 	public.GET("/v1/public/checkpoint", h.checkpoint)
+	// Checkpoints are signed public statements; anyone following the log
+	// needs the earlier ones, so the history is public too.
+	public.GET("/v1/audit/checkpoints", h.listCheckpoints)
 }
 
 // eventJSON is a recorded event: the envelope as recorded, with its index.
@@ -99,8 +105,129 @@ func (h handlers) checkpoint(c echo.Context) error {
 	}
 	// Checkpoints change as the log grows; a cache may keep one briefly.
 	c.Response().Header().Set("Cache-Control", "public, max-age=5")
-	return c.JSON(http.StatusOK, checkpointJSON{
+	return c.JSON(http.StatusOK, h.checkpointJSON(cp))
+}
+
+func (h handlers) checkpointJSON(cp domain.Checkpoint) checkpointJSON {
+	return checkpointJSON{
 		Origin: cp.Origin, Size: cp.Size, RootHash: cp.Root.String(), Signature: cp.Signature(),
 		Note: string(cp.Note), Key: h.app.Signer.VerifierKey(), Time: cp.Time,
+	}
+}
+
+func (h handlers) listCheckpoints(c echo.Context) error {
+	p, err := httpx.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	after := int64(-1)
+	if p.After != "" {
+		n, err := strconv.ParseInt(p.After, 10, 64)
+		if err != nil || n < 0 {
+			return apperr.New(apperr.Invalid, "cursor is not one this server gave out")
+		}
+		after = n
+	}
+	cps, more, err := h.app.ListCheckpoints(c.Request().Context(), after, p.Limit)
+	if err != nil {
+		return err
+	}
+	items := make([]checkpointJSON, 0, len(cps))
+	for _, cp := range cps {
+		items = append(items, h.checkpointJSON(cp))
+	}
+	next := ""
+	if more && len(items) > 0 {
+		next = httpx.EncodeCursor(strconv.FormatInt(items[len(items)-1].Size, 10))
+	}
+	return c.JSON(http.StatusOK, httpx.NewList(items, next))
+}
+
+// inclusionJSON proves a record is in the tree a checkpoint signed:
+// tlog.CheckRecord(proof, checkpoint.size, checkpoint root, index,
+// RecordHash(record)) holds. Hashes are base64.
+type inclusionJSON struct {
+	EventID    string         `json:"event_id,omitempty"`
+	Index      int64          `json:"index"`
+	Record     []byte         `json:"record"`
+	LeafHash   string         `json:"leaf_hash"`
+	TreeSize   int64          `json:"tree_size"`
+	Proof      []string       `json:"proof"`
+	Checkpoint checkpointJSON `json:"checkpoint"`
+}
+
+// consistencyJSON proves the tree of size from is a prefix of the tree of
+// size to: tlog.CheckTree(proof, to, to's root, from, from's root).
+type consistencyJSON struct {
+	From           int64           `json:"from"`
+	To             int64           `json:"to"`
+	Proof          []string        `json:"proof"`
+	FromCheckpoint *checkpointJSON `json:"from_checkpoint,omitempty"`
+	ToCheckpoint   checkpointJSON  `json:"to_checkpoint"`
+}
+
+func hashes(hs []tlog.Hash) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.String()
+	}
+	return out
+}
+
+// intParam reads an optional non-negative integer query parameter.
+func intParam(c echo.Context, v *apperr.Validation, name string) int64 {
+	s := c.QueryParam(name)
+	if s == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	v.Check(err == nil && n >= 0, name, "must be a non-negative integer")
+	return n
+}
+
+func (h handlers) proveInclusion(c echo.Context) error {
+	var v apperr.Validation
+	id := c.QueryParam("event_id")
+	index := intParam(c, &v, "index")
+	size := intParam(c, &v, "size")
+	v.Check(id != "" || c.QueryParam("index") != "", "event_id", "give event_id or index")
+	v.Check(id == "" || c.QueryParam("index") == "", "index", "give event_id or index, not both")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var p app.Inclusion
+	var err error
+	if id != "" {
+		p, err = h.app.ProveInclusionOf(ctx, id, size)
+	} else {
+		p, err = h.app.ProveInclusion(ctx, index, size)
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, inclusionJSON{
+		EventID: id, Index: p.Index, Record: p.Record, LeafHash: tlog.RecordHash(p.Record).String(),
+		TreeSize: p.Checkpoint.Size, Proof: hashes(p.Proof), Checkpoint: h.checkpointJSON(p.Checkpoint),
 	})
+}
+
+func (h handlers) proveConsistency(c echo.Context) error {
+	var v apperr.Validation
+	from := intParam(c, &v, "from")
+	to := intParam(c, &v, "to")
+	v.Check(c.QueryParam("from") != "", "from", "is required")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	p, err := h.app.ProveConsistency(c.Request().Context(), from, to)
+	if err != nil {
+		return err
+	}
+	out := consistencyJSON{From: p.From, To: p.To, Proof: hashes(p.Proof), ToCheckpoint: h.checkpointJSON(p.ToCheckpoint)}
+	if p.FromCheckpoint != nil {
+		fc := h.checkpointJSON(*p.FromCheckpoint)
+		out.FromCheckpoint = &fc
+	}
+	return c.JSON(http.StatusOK, out)
 }

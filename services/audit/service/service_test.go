@@ -16,10 +16,12 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/contracts/openapi/conform"
 	"github.com/aidflow/aidflow/services/audit/adapters/mongo"
+	"github.com/aidflow/aidflow/services/audit/domain"
 	"github.com/aidflow/aidflow/services/audit/service"
 	"github.com/aidflow/aidflow/shared/auth"
 	"github.com/aidflow/aidflow/shared/bus"
@@ -152,7 +154,7 @@ func TestAuditComponent(t *testing.T) {
 	donor := h.iss.Org(t, auth.Donor, "310000").Token
 
 	t.Run("authorization", func(t *testing.T) {
-		for _, path := range []string{"/v1/audit/events", "/v1/audit/verify"} {
+		for _, path := range []string{"/v1/audit/events", "/v1/audit/verify", "/v1/audit/proof/inclusion?index=0", "/v1/audit/proof/consistency?from=1"} {
 			for _, tt := range []struct {
 				who, token string
 				want       int
@@ -170,8 +172,10 @@ func TestAuditComponent(t *testing.T) {
 			}
 		}
 		for _, token := range []string{"", hospital, regulator} {
-			if code, body := h.get("/v1/public/checkpoint", token); code != http.StatusOK {
-				t.Errorf("public checkpoint with token %q = %d %s", token, code, body)
+			for _, path := range []string{"/v1/public/checkpoint", "/v1/audit/checkpoints"} {
+				if code, body := h.get(path, token); code != http.StatusOK {
+					t.Errorf("%s with token %q = %d %s", path, token, code, body)
+				}
 			}
 		}
 	})
@@ -299,6 +303,84 @@ func TestAuditComponent(t *testing.T) {
 		}, "checkpoint_signed of size 6 published")
 	})
 
+	t.Run("proofs", func(t *testing.T) {
+		type cpJSON struct {
+			Size int64  `json:"size"`
+			Note string `json:"note"`
+			Key  string `json:"key"`
+		}
+		open := func(cp cpJSON) domain.Checkpoint {
+			t.Helper()
+			got, err := domain.OpenCheckpoint([]byte(cp.Note), cp.Key)
+			if err != nil || got.Size != cp.Size {
+				t.Fatalf("checkpoint %+v does not open: %v", cp, err)
+			}
+			return got
+		}
+		_, body := h.get("/v1/audit/proof/inclusion?event_id="+url.QueryEscape(evs[2].ID), regulator)
+		inc := decode[struct {
+			Index      int64    `json:"index"`
+			Record     []byte   `json:"record"`
+			TreeSize   int64    `json:"tree_size"`
+			Proof      []string `json:"proof"`
+			Checkpoint cpJSON   `json:"checkpoint"`
+		}](t, body)
+		cp := open(inc.Checkpoint)
+		if err := tlog.CheckRecord(parseHashes(t, inc.Proof), cp.Size, cp.Root, inc.Index, tlog.RecordHash(inc.Record)); err != nil || cp.Size != 6 {
+			t.Fatalf("inclusion proof %s: %v", body, err)
+		}
+		if e := decode[events.Envelope](t, inc.Record); e.ID != evs[2].ID {
+			t.Fatalf("proved record is %s, want %s", e.ID, evs[2].ID)
+		}
+		_, body = h.get("/v1/audit/proof/consistency?from=2&to=6", regulator)
+		con := decode[struct {
+			From, To int64
+			Proof    []string `json:"proof"`
+			To6      cpJSON   `json:"to_checkpoint"`
+		}](t, body)
+		_, body = h.get("/v1/audit/events?limit=2", regulator)
+		first := decode[page](t, body)
+		var leaves []tlog.Hash
+		for _, it := range first.Items {
+			_, b := h.get(fmt.Sprintf("/v1/audit/proof/inclusion?index=%d", it.Index), regulator)
+			leaves = append(leaves, tlog.RecordHash(decode[struct {
+				Record []byte `json:"record"`
+			}](t, b).Record))
+		}
+		root2 := tlog.NodeHash(leaves[0], leaves[1])
+		cp = open(con.To6)
+		if err := tlog.CheckTree(parseHashes(t, con.Proof), cp.Size, cp.Root, 2, root2); err != nil {
+			t.Fatalf("consistency proof 2→6: %v", err)
+		}
+		_, body = h.get("/v1/audit/checkpoints", "")
+		list := decode[struct {
+			Items []cpJSON `json:"items"`
+		}](t, body)
+		if len(list.Items) == 0 || list.Items[len(list.Items)-1].Size != 6 {
+			t.Fatalf("checkpoint history %s; want it to end at size 6", body)
+		}
+		for _, cp := range list.Items {
+			open(cp)
+		}
+		for _, tt := range []struct {
+			query string
+			want  int
+		}{
+			{"inclusion", http.StatusUnprocessableEntity},
+			{"inclusion?event_id=evt_nobody", http.StatusNotFound},
+			{"inclusion?index=6&size=6", http.StatusUnprocessableEntity},
+			{"inclusion?index=-1", http.StatusUnprocessableEntity},
+			{"inclusion?index=0&size=1000", http.StatusNotFound},
+			{"consistency", http.StatusUnprocessableEntity},
+			{"consistency?from=7&to=6", http.StatusUnprocessableEntity},
+			{"consistency?from=1&to=1000", http.StatusNotFound},
+		} {
+			if code, body := h.get("/v1/audit/proof/"+tt.query, regulator); code != tt.want {
+				t.Errorf("%s = %d %s, want %d", tt.query, code, body, tt.want)
+			}
+		}
+	})
+
 	t.Run("tampering is detected", func(t *testing.T) {
 		// Streams interleave; find where the need was recorded.
 		_, body := h.get("/v1/audit/events?type="+events.NeedPostedType, regulator)
@@ -333,6 +415,19 @@ func TestAuditComponent(t *testing.T) {
 			t.Fatalf("verify after tampering: %s; want not ok, first bad index %d", body, bad)
 		}
 	})
+}
+
+func parseHashes(t *testing.T, in []string) []tlog.Hash {
+	t.Helper()
+	out := make([]tlog.Hash, len(in))
+	for i, s := range in {
+		h, err := tlog.ParseHash(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[i] = h
+	}
+	return out
 }
 
 func TestAuditRestartKeepsTheLog(t *testing.T) {

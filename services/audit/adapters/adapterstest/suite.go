@@ -128,4 +128,13 @@ func testCheckpoints(t *testing.T, newStores Stores) {
 	if err != nil || got.Size != 9 || got.Root != h(string(rune('a'+9))) || got.Origin != domain.Origin || string(got.Note) != "note\n" || !got.Time.Equal(at.Add(9*time.Second)) {
 		t.Fatalf("Latest = %+v, %v", got, err)
 	}
+	if got, err := cps.Get(ctx, 3); err != nil || got.Size != 3 || got.Root != h(string(rune('a'+3))) {
+		t.Fatalf("Get(3) = %+v, %v", got, err)
+	}
+	if _, err := cps.Get(ctx, 4); !errors.Is(err, domain.ErrCheckpointNotFound) {
+		t.Fatalf("Get(4): err = %v, want ErrCheckpointNotFound", err)
+	}
+	if sizes, err := cps.Sizes(ctx); err != nil || !slices.Equal(sizes, []int64{0, 3, 9}) {
+		t.Fatalf("Sizes = %v, %v", sizes, err)
+	}
 }

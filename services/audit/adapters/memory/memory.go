@@ -210,3 +210,24 @@ func (c *Checkpoints) Latest(context.Context) (domain.Checkpoint, error) {
 	}
 	return *c.latest, nil
 }
+
+func (c *Checkpoints) Get(_ context.Context, size int64) (domain.Checkpoint, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cp, ok := c.history[size]
+	if !ok {
+		return domain.Checkpoint{}, domain.ErrCheckpointNotFound
+	}
+	return cp, nil
+}
+
+func (c *Checkpoints) Sizes(context.Context) ([]int64, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]int64, 0, len(c.history))
+	for s := range c.history {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out, nil
+}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -261,4 +262,41 @@ func (c *CheckpointStore) Latest(ctx context.Context) (domain.Checkpoint, error)
 		return domain.Checkpoint{}, err
 	}
 	return d.checkpoint()
+}
+
+func (c *CheckpointStore) Get(ctx context.Context, size int64) (domain.Checkpoint, error) {
+	var d checkpointDoc
+	err := c.history.FindOne(ctx, byID(Key(size))).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return domain.Checkpoint{}, domain.ErrCheckpointNotFound
+	}
+	if err != nil {
+		return domain.Checkpoint{}, err
+	}
+	return d.checkpoint()
+}
+
+func (c *CheckpointStore) Sizes(ctx context.Context) ([]int64, error) {
+	cur, err := c.history.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var out []int64
+	for cur.Next(ctx) {
+		var d struct {
+			ID string `bson:"_id"`
+		}
+		if err := cur.Decode(&d); err != nil {
+			return nil, err
+		}
+		if i, err := parseKey(d.ID); err == nil {
+			out = append(out, i)
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(out)
+	return out, nil
 }
