@@ -22,7 +22,9 @@
 //  4. Each need takes from the nearest eligible source first (distance
 //     between region centres), ties by source id; whole packs, except where
 //     what is left of the need or of the source is less than one pack.
-//  5. Ties everywhere are broken by id, so the result is deterministic.
+//  5. A source serves a need only if it can arrive by the needed-by date:
+//     today + its lead time + TransitDays(distance) must not be after it.
+//  6. Ties everywhere are broken by id, so the result is deterministic.
 package policy
 
 import (
@@ -32,6 +34,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,13 +44,29 @@ import (
 
 // Version names this policy in every allocation it decides (decided_by).
 //
-// 0.2 added the days-of-supply raise of the urgency class.
+// 0.2 added the days-of-supply raise of the urgency class and the arrival
+// rule (lead time plus transit by the needed-by date).
 const Version = "aidflow-policy/0.2"
 
 // CriticalDaysOfSupply: a hospital that reports less stock of an item than
 // it uses in this many days is critical for that item. Compared in whole
 // units (on hand < 3 × daily consumption), so no rounding can tip it.
 const CriticalDaysOfSupply = 3
+
+// TransitKmPerDay is the transit estimate: a day on the road for every
+// 800 km between region centres, started days counted whole (1 km is a
+// day, 801 km two; the same region none). Roughly a truck's day in
+// 2020 lockdown conditions, checkpoints included.
+const TransitKmPerDay = 800
+
+// TransitDays estimates the days units take to travel km kilometres; ok is
+// false when the distance is unknown (then no arrival can be promised).
+func TransitDays(km float64) (int, bool) {
+	if math.IsInf(km, 0) || math.IsNaN(km) || km < 0 {
+		return 0, false
+	}
+	return int(math.Ceil(km / TransitKmPerDay)), true
+}
 
 // Urgency classes, most urgent first.
 const (
@@ -110,8 +129,9 @@ type Offer struct {
 	// 0000 covers the codes inside it).
 	DirectedHospitalID string
 	DirectedRegion     string
-	// LeadTimeDays is kept for the arrival rule of a later version; 0.1
-	// does not use it.
+	// LeadTimeDays is how long the source needs before units leave (a
+	// capacity report's lead time; 0 for donations). With the transit
+	// estimate it decides whether the source can arrive by needed-by.
 	LeadTimeDays int
 }
 
@@ -154,7 +174,13 @@ func Match(needs []Need, offers []Offer, today time.Time) []Decision {
 		o := &offers[i]
 		if o.Remaining > 0 {
 			m := get(o.Item)
-			m.offers = append(m.offers, &offerState{Offer: o, left: o.Remaining})
+			st := &offerState{Offer: o, left: o.Remaining}
+			m.offers = append(m.offers, st)
+			if o.DirectedHospitalID != "" || o.DirectedRegion != "" {
+				m.directed = append(m.directed, st)
+			} else {
+				m.undirected = append(m.undirected, st)
+			}
 		}
 	}
 	for i := range needs {
@@ -197,6 +223,16 @@ func Admissible(n Need, o Offer) bool {
 	return o.DirectedRegion == "" || InRegion(n.Region, o.DirectedRegion)
 }
 
+// CanArrive reports whether an offer's units can reach a need by its
+// needed-by date on the day today: lead time plus TransitDays of the
+// distance, counted from today, not after needed-by. A need without a
+// usable date, or already overdue, takes any source.
+func CanArrive(n Need, o Offer, today time.Time) bool {
+	m := &market{today: civil(today), dist: map[[2]string]float64{}}
+	ns := &needState{Need: &n, tier: tierOf(&n, m.today)}
+	return m.arrives(ns, &offerState{Offer: &o})
+}
+
 // InRegion reports whether region code r lies in area: the same code, or
 // area is a province (xx0000) or a prefecture (xxxx00) containing r.
 func InRegion(r, area string) bool {
@@ -227,10 +263,37 @@ type tier struct {
 	raised   bool // critical because of its days of supply, not as stated
 	frontier int  // 0 frontline, 1 other
 	window   int  // needed-by window from today; negative when overdue
+	// due is the days from today to needed-by (noDue without a usable
+	// date); it does not order needs, it bounds which sources can arrive.
+	due int
 }
+
+const noDue = math.MaxInt32
 
 func (a tier) compare(b tier) int {
 	return cmp.Or(cmp.Compare(a.urgency, b.urgency), cmp.Compare(a.frontier, b.frontier), cmp.Compare(a.window, b.window))
+}
+
+// arrival is when a source's units would reach a need: its lead time plus
+// the transit estimate, in days from today; ok false when unknown.
+func (m *market) arrival(n *needState, o *offerState) (int, bool) {
+	t, ok := TransitDays(m.distance(o.Region, n.Region))
+	if !ok {
+		return 0, false
+	}
+	return max(o.LeadTimeDays, 0) + t, true
+}
+
+// arrives reports whether a source can reach a need by its needed-by date.
+// A need without a usable date takes any source, and so does one already
+// overdue: it is late whatever is sent, and nearest first still sends it
+// what is closest.
+func (m *market) arrives(n *needState, o *offerState) bool {
+	if n.tier.due == noDue || n.tier.due < 0 {
+		return true
+	}
+	d, ok := m.arrival(n, o)
+	return ok && d <= n.tier.due
 }
 
 func urgencyRank(u string) int {
@@ -269,10 +332,12 @@ func tierOf(n *Need, today time.Time) tier {
 	due, err := time.Parse(time.DateOnly, n.NeededBy)
 	if err != nil {
 		t.window = math.MaxInt32 // no usable date: after every dated need
+		t.due = noDue
 		return t
 	}
 	days := int(due.Sub(today).Hours() / 24)
 	t.window = floorDiv(days, WindowDays)
+	t.due = days
 	return t
 }
 
@@ -309,7 +374,10 @@ type market struct {
 	today  time.Time
 	needs  []*needState
 	offers []*offerState
-	dist   map[[2]string]float64
+	// undirected and directed split offers: directed donations are few and
+	// checked per need; the rest are shared through sorted.
+	undirected, directed []*offerState
+	dist                 map[[2]string]float64
 	// sorted caches the undirected offers a (region, standards) pair may
 	// use, nearest first: many needs share both.
 	sorted map[string][]*offerState
@@ -331,29 +399,47 @@ func (m *market) distance(a, b string) float64 {
 	return d
 }
 
-// eligible lists the offers a need may use, nearest first, ties by id.
+// eligible lists the offers a need may use and that can arrive by its
+// needed-by date, nearest first, ties by id. Needs of one region with the
+// same standards share the sorted list of undirected offers, and those due
+// on the same day share its arrival filter; directed offers are few and
+// checked one by one.
 func (m *market) eligible(n *needState) []*offerState {
 	key := n.Region + "\x00" + strings.Join(n.AcceptedStandards, "\x00")
 	base, ok := m.sorted[key]
 	if !ok {
-		for _, o := range m.offers {
-			if o.DirectedHospitalID == "" && o.DirectedRegion == "" && Admissible(*n.Need, *o.Offer) {
+		for _, o := range m.undirected {
+			if Admissible(*n.Need, *o.Offer) {
 				base = append(base, o)
 			}
 		}
 		m.sortByDistance(n.Region, base)
 		m.sorted[key] = base
 	}
+	dueKey := key + "\x00" + strconv.Itoa(n.tier.due)
+	timely, ok := m.sorted[dueKey]
+	if !ok {
+		timely = base
+		if n.tier.due != noDue {
+			timely = nil
+			for _, o := range base {
+				if m.arrives(n, o) {
+					timely = append(timely, o)
+				}
+			}
+		}
+		m.sorted[dueKey] = timely
+	}
 	var directed []*offerState
-	for _, o := range m.offers {
-		if (o.DirectedHospitalID != "" || o.DirectedRegion != "") && Eligible(*n.Need, *o.Offer) {
+	for _, o := range m.directed {
+		if Eligible(*n.Need, *o.Offer) && m.arrives(n, o) {
 			directed = append(directed, o)
 		}
 	}
-	all := base
+	all := timely
 	if len(n.Excluded) > 0 {
 		all = nil
-		for _, o := range base {
+		for _, o := range timely {
 			if !slices.Contains(n.Excluded, o.ID) {
 				all = append(all, o)
 			}
@@ -557,6 +643,12 @@ func (m *market) reason(n *needState, o *offerState, scarce bool) string {
 		fmt.Fprintf(&b, "; nearest eligible source with units (%.0f km)", d)
 	} else {
 		b.WriteString("; eligible source (distance unknown)")
+	}
+	if a, ok := m.arrival(n, o); ok {
+		fmt.Fprintf(&b, "; arrives in %d days (lead time %d, transit %d)", a, max(o.LeadTimeDays, 0), a-max(o.LeadTimeDays, 0))
+		if n.tier.due != noDue {
+			fmt.Fprintf(&b, ", by %s", m.today.AddDate(0, 0, a).Format(time.DateOnly))
+		}
 	}
 	if scarce {
 		b.WriteString("; scarce: units shared within the tier in proportion to what each need lacks")

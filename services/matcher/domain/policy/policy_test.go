@@ -238,6 +238,7 @@ func TestRandomMarkets(t *testing.T) {
 			item := items[r.IntN(len(items))]
 			offers = append(offers, offer(fmt.Sprintf("o%02d", i), item, int64(r.IntN(600)), func(o *policy.Offer) {
 				o.Region = regionsList[r.IntN(len(regionsList))]
+				o.LeadTimeDays = r.IntN(4)
 				if item == "n95-respirator" && r.IntN(3) == 0 {
 					o.Standard = "GB 2626"
 				}
@@ -257,6 +258,18 @@ func TestRandomMarkets(t *testing.T) {
 		if again := policy.Match(shuffledNeeds, shuffledOffers, today); !slices.Equal(ds, again) {
 			t.Fatalf("seed %d: input order changed the decisions:\n%+v\n%+v", seed, ds, again)
 		}
+		ns, os := map[string]policy.Need{}, map[string]policy.Offer{}
+		for _, n := range needs {
+			ns[n.ID] = n
+		}
+		for _, o := range offers {
+			os[o.ID] = o
+		}
+		for _, d := range ds {
+			if !policy.CanArrive(ns[d.NeedID], os[d.OfferID], today) {
+				t.Fatalf("seed %d: %s cannot reach %s by %s: %+v", seed, d.OfferID, d.NeedID, ns[d.NeedID].NeededBy, d)
+			}
+		}
 		// Nothing idle: no eligible (need, offer) pair where the need still
 		// lacks units and the source still has some (the last units of
 		// either may always go, whole packs or not).
@@ -267,7 +280,7 @@ func TestRandomMarkets(t *testing.T) {
 		for _, n := range needs {
 			for _, o := range offers {
 				nl, ol := n.Remaining-gotN[n.ID], o.Remaining-gotO[o.ID]
-				if !n.Stale && policy.Eligible(n, o) && nl > 0 && ol > 0 {
+				if !n.Stale && policy.Eligible(n, o) && policy.CanArrive(n, o, today) && nl > 0 && ol > 0 {
 					t.Fatalf("seed %d: need %s still lacks %d and offer %s still has %d\n%+v", seed, n.ID, nl, o.ID, ol, ds)
 				}
 			}
