@@ -23,6 +23,18 @@ func TestMemoryRepository(t *testing.T) {
 	adapterstest.RunRepositorySuite(t, func(*testing.T) domain.Repository { return memory.NewNeeds() })
 }
 
+func TestMemoryStockRepository(t *testing.T) {
+	adapterstest.RunStockSuite(t, func(*testing.T) domain.StockRepository { return memory.NewStockReports() })
+}
+
+func TestMongoStockRepository(t *testing.T) {
+	client := testkit.MongoClient(t, testkit.SharedMongo(t))
+	relay := newRelay(t)
+	adapterstest.RunStockSuite(t, func(t *testing.T) domain.StockRepository {
+		return demandmongo.NewStockReports(client.Database(testkit.DBName(t)), relay)
+	})
+}
+
 func newRelay(t *testing.T) *outbox.Relay {
 	t.Helper()
 	b, err := bus.Connect(context.Background(), bus.Options{URL: testkit.NATS(t).URL(), Name: "demand-test"})

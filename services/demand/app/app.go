@@ -8,6 +8,7 @@ import (
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/demand/domain"
+	"github.com/aidflow/aidflow/shared/keymutex"
 )
 
 // Source is the event source name of this service.
@@ -21,20 +22,35 @@ const DefaultStaleAfter = 7 * 24 * time.Hour
 type App struct {
 	Needs domain.Repository
 	Index *Index
-	Now   func() time.Time
+	// Stock holds the stock reports; Stocks is their in-memory read model.
+	Stock  domain.StockRepository
+	Stocks *StockIndex
+	Now    func() time.Time
 	// StaleAfter is how long a need may go unconfirmed before the stale
 	// rule marks it.
 	StaleAfter time.Duration
+	// HoardingMultiple is the anti-hoarding rule's limit, in days of
+	// reported consumption (AIDFLOW_HOARDING_MULTIPLE).
+	HoardingMultiple int64
+
+	// locks serialises the read-check-write of one hospital's item (stock
+	// report, anti-hoarding sum) inside this, the only writing, instance.
+	locks keymutex.Map
 }
 
-// New returns the use cases over needs, with an empty index; call Load
-// before serving.
-func New(needs domain.Repository) *App {
-	return &App{Needs: needs, Index: NewIndex(), Now: time.Now, StaleAfter: DefaultStaleAfter}
+// DefaultHoardingMultiple is the anti-hoarding limit: open needs for an
+// item may add up to 30 days of the hospital's reported consumption.
+const DefaultHoardingMultiple = 30
+
+// New returns the use cases over needs and stock reports, with empty
+// indexes; call Load before serving.
+func New(needs domain.Repository, stock domain.StockRepository) *App {
+	return &App{Needs: needs, Index: NewIndex(), Stock: stock, Stocks: NewStockIndex(), Now: time.Now,
+		StaleAfter: DefaultStaleAfter, HoardingMultiple: DefaultHoardingMultiple}
 }
 
-// Load fills the index from the repository: one read of every need, at
-// start, before requests and events are served.
+// Load fills the indexes from the repositories: one read of every need and
+// every stock report, at start, before requests and events are served.
 func (a *App) Load(ctx context.Context) error {
 	var all []domain.Need
 	if err := a.Needs.All(ctx, func(n domain.Need) error {
@@ -44,7 +60,10 @@ func (a *App) Load(ctx context.Context) error {
 		return err
 	}
 	a.Index.Reset(all)
-	return nil
+	return a.Stock.All(ctx, func(s domain.StockReport) error {
+		a.Stocks.Put(s)
+		return nil
+	})
 }
 
 // now is the use cases' clock, in UTC at the database's precision

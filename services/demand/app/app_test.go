@@ -37,7 +37,7 @@ func (c *clock) add(d time.Duration) { c.t = c.t.Add(d) }
 func newApp(t *testing.T) (*app.App, *memory.Needs, *clock) {
 	t.Helper()
 	repo := memory.NewNeeds()
-	a := app.New(repo)
+	a := app.New(repo, memory.NewStockReports())
 	c := &clock{start}
 	a.Now = c.now
 	return a, repo, c
@@ -383,7 +383,7 @@ func TestLoadRebuildsTheIndex(t *testing.T) {
 	if _, err := a.CancelNeed(context.Background(), hospitalA.HospitalID, n1.ID); err != nil {
 		t.Fatal(err)
 	}
-	fresh := app.New(repo)
+	fresh := app.New(repo, a.Stock)
 	if err := fresh.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}

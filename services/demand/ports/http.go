@@ -31,6 +31,8 @@ func Register(g *echo.Group, a *app.App) {
 	g.GET("/v1/needs/:id", h.getNeed)
 	g.POST("/v1/needs/:id/cancel", h.cancelNeed, hospital)
 	g.POST("/v1/needs/:id/confirm", h.confirmNeed, hospital)
+	g.POST("/v1/stock-reports", h.reportStock, hospital)
+	g.GET("/v1/stock-reports", h.listStockReports, auth.Require(auth.Hospital, auth.Regulator))
 }
 
 type allocationJSON struct {

@@ -28,6 +28,10 @@ const DefaultStaleSchedule = "@every 1h"
 // StaleScheduleOff disables the stale sweep (tests drive it by hand).
 const StaleScheduleOff = "off"
 
+// MaxHoardingMultiple bounds AIDFLOW_HOARDING_MULTIPLE: a year of
+// consumption is already no limit at all.
+const MaxHoardingMultiple = 365
+
 // Config is the demand service's configuration.
 type Config struct {
 	Platform platform.Config
@@ -39,15 +43,23 @@ type Config struct {
 	// cron spec such as "@every 1h" or "0 * * * *", or "off"; default
 	// "@every 1h"). Empty means the default.
 	StaleSchedule string
+	// HoardingMultiple is the anti-hoarding limit in days of reported
+	// consumption (AIDFLOW_HOARDING_MULTIPLE, a whole number 1..365, default
+	// 30): a hospital's open needs for an item may add up to this many days
+	// of its reported daily consumption. Zero means the default.
+	HoardingMultiple int64
 }
 
 // LoadConfig reads the demand service's environment.
 func LoadConfig(l *config.Loader) Config {
 	c := Config{
-		Platform:      platform.LoadConfig(Name, l),
-		StaleAfter:    l.Duration("AIDFLOW_STALE_AFTER", app.DefaultStaleAfter),
-		StaleSchedule: l.String("AIDFLOW_STALE_SCHEDULE", DefaultStaleSchedule),
+		Platform:         platform.LoadConfig(Name, l),
+		StaleAfter:       l.Duration("AIDFLOW_STALE_AFTER", app.DefaultStaleAfter),
+		StaleSchedule:    l.String("AIDFLOW_STALE_SCHEDULE", DefaultStaleSchedule),
+		HoardingMultiple: int64(l.Int("AIDFLOW_HOARDING_MULTIPLE", app.DefaultHoardingMultiple)),
 	}
+	l.Check("AIDFLOW_HOARDING_MULTIPLE", c.HoardingMultiple >= 1 && c.HoardingMultiple <= MaxHoardingMultiple,
+		"must be a whole number of days from 1 to 365, such as 30")
 	l.Check("AIDFLOW_STALE_AFTER", c.StaleAfter > 0, "must be a positive duration such as 168h (7 days)")
 	if c.StaleSchedule != StaleScheduleOff {
 		_, err := cron.ParseStandard(c.StaleSchedule)
@@ -72,6 +84,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.StaleAfter == 0 {
 		cfg.StaleAfter = app.DefaultStaleAfter
 	}
+	if cfg.HoardingMultiple == 0 {
+		cfg.HoardingMultiple = app.DefaultHoardingMultiple
+	}
 	if cfg.StaleSchedule == "" {
 		cfg.StaleSchedule = DefaultStaleSchedule
 	}
@@ -88,11 +103,12 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collection); err != nil {
+	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collection, mongo.StockCollection); err != nil {
 		p.Close()
 		return nil, err
 	}
-	a := app.New(mongo.NewNeeds(p.DB, p.Relay))
+	a := app.New(mongo.NewNeeds(p.DB, p.Relay), mongo.NewStockReports(p.DB, p.Relay))
+	a.HoardingMultiple = cfg.HoardingMultiple
 	a.StaleAfter = cfg.StaleAfter
 	if err := a.Load(ctx); err != nil {
 		p.Close()

@@ -298,6 +298,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"donor":        h.org(auth.Donor, "110000").Token,
 		"regulator":    h.org(auth.Regulator, "110000").Token,
 	}
+	orgOf := map[string]string{"owner": owner.ID, "other": other.ID}
+	if r := h.do("POST", "/v1/stock-reports", owner.Token, `{"item":"ventilator","on_hand":1,"daily_consumption":1}`); r.status != http.StatusCreated {
+		t.Fatalf("owner's stock report: %d %s", r.status, r.body)
+	}
 	n := h.post(owner.Token, "oxygen-concentrator", 5)
 	before := h.do("GET", "/v1/needs/"+n.ID, owner.Token, "").need(t)
 
@@ -309,15 +313,17 @@ func TestAuthorizationMatrix(t *testing.T) {
 		cancel  = route{"POST", "/v1/needs/" + n.ID + "/cancel", ""}
 		confirm = route{"POST", "/v1/needs/" + n.ID + "/confirm", ""}
 		missing = route{"GET", "/v1/needs/need_missing", ""}
+		stock   = route{"POST", "/v1/stock-reports", `{"item":"goggles","on_hand":10,"daily_consumption":5}`}
+		stocks  = route{"GET", "/v1/stock-reports", ""}
 	)
 	want := map[string]map[route]int{
-		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401},
-		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401},
-		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404},
-		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404},
-		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404},
-		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404},
-		"owner":        {list: 200, get: 200, missing: 404},
+		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401},
+		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401},
+		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200},
+		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403},
+		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403},
+		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200},
+		"owner":        {list: 200, get: 200, missing: 404, stocks: 200},
 	}
 	for caller, routes := range want {
 		for rt, status := range routes {
@@ -333,6 +339,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 					for _, x := range r.list(t).Items {
 						if x.ID == n.ID {
 							t.Error("another hospital's need is listed")
+						}
+					}
+				}
+				if rt == stocks && status == 200 && caller != "regulator" {
+					for _, x := range r.stockList(t).Items {
+						if x.HospitalID != orgOf[caller] {
+							t.Errorf("%s sees %s's stock report", caller, x.HospitalID)
 						}
 					}
 				}
@@ -367,6 +380,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if r := h.do("POST", "/v1/needs", victim.Token, needBody("goggles", 1)); r.status != http.StatusUnauthorized {
 			t.Errorf("revoked token may still post: %d", r.status)
 		}
+		for _, rt := range []route{stock, stocks} {
+			if r := h.do(rt.method, rt.path, victim.Token, rt.body); r.status != http.StatusUnauthorized {
+				t.Errorf("revoked token: %s %s answered %d", rt.method, rt.path, r.status)
+			}
+		}
 	})
 }
 
@@ -386,6 +404,9 @@ func TestConfig(t *testing.T) {
 		{"after not a duration", map[string]string{"AIDFLOW_STALE_AFTER": "7d"}, "AIDFLOW_STALE_AFTER", 0, ""},
 		{"after zero", map[string]string{"AIDFLOW_STALE_AFTER": "0s"}, "AIDFLOW_STALE_AFTER", 0, ""},
 		{"schedule not cron", map[string]string{"AIDFLOW_STALE_SCHEDULE": "hourly"}, "AIDFLOW_STALE_SCHEDULE", 0, ""},
+		{"hoarding zero", map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "0"}, "AIDFLOW_HOARDING_MULTIPLE", 0, ""},
+		{"hoarding too large", map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "366"}, "AIDFLOW_HOARDING_MULTIPLE", 0, ""},
+		{"hoarding not a number", map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "30d"}, "AIDFLOW_HOARDING_MULTIPLE", 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,7 +429,7 @@ func TestConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.StaleAfter != tt.after || c.StaleSchedule != tt.schedule || c.Platform.MongoDB != "aidflow_demand" {
+			if c.StaleAfter != tt.after || c.StaleSchedule != tt.schedule || c.Platform.MongoDB != "aidflow_demand" || c.HoardingMultiple != 30 {
 				t.Errorf("config = %+v", c)
 			}
 		})
