@@ -7,6 +7,7 @@ require (
 	github.com/aidflow/aidflow/shared v0.0.0
 	github.com/aidflow/aidflow/web v0.0.0
 	github.com/labstack/echo/v4 v4.16.0
+	github.com/robfig/cron/v3 v3.0.1
 	go.mongodb.org/mongo-driver/v2 v2.9.3
 )
 

@@ -28,6 +28,10 @@ type App struct {
 
 	views atomic.Pointer[Views]
 
+	// snapMu guards snapshots, the list of kept snapshots (one a day).
+	snapMu    sync.Mutex
+	snapshots []domain.SnapshotInfo
+
 	subMu  sync.Mutex
 	subs   map[chan struct{}]struct{}
 	closed bool
@@ -42,6 +46,9 @@ func New(store domain.Store) *App {
 func (a *App) Load(ctx context.Context) error {
 	m, err := a.Store.Load(ctx)
 	if err != nil {
+		return err
+	}
+	if err := a.loadSnapshots(ctx); err != nil {
 		return err
 	}
 	a.wmu.Lock()

@@ -139,6 +139,7 @@ type Store interface {
 	PutAllocation(ctx context.Context, a Allocation) error
 	// Load reads every document into a model, at start.
 	Load(ctx context.Context) (*Model, error)
+	SnapshotStore
 }
 
 // Model is the whole read model in memory. It is not safe for concurrent

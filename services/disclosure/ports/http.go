@@ -28,6 +28,7 @@ func Register(e *echo.Echo, a *app.App, page *Page) {
 	e.GET("/v1/public/regions", h.regions)
 	e.GET("/v1/public/flows", h.flows)
 	e.GET("/v1/public/stream", h.stream)
+	e.GET("/v1/public/export/:file", h.export)
 	e.GET("/", h.index)
 	e.GET("/static/*", echo.WrapHandler(page.Static()))
 }

@@ -4,11 +4,17 @@ package service
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
 	"github.com/aidflow/aidflow/services/disclosure/adapters/mongo"
 	"github.com/aidflow/aidflow/services/disclosure/app"
+	"github.com/aidflow/aidflow/services/disclosure/domain"
 	"github.com/aidflow/aidflow/services/disclosure/ports"
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
@@ -18,16 +24,48 @@ import (
 // Name is the service's name.
 const Name = "disclosure"
 
-// Config is disclosure's configuration: the platform's only (every route
-// is public, so it verifies no token itself, but the platform still loads
-// the key like every service).
+// Snapshot schedule defaults.
+const (
+	// DefaultSnapshotSchedule is 23:55 China Standard Time: the day's
+	// last state, filed under that day.
+	DefaultSnapshotSchedule = "55 23 * * *"
+	// SnapshotScheduleOff turns the daily snapshot off.
+	SnapshotScheduleOff = "off"
+)
+
+// Config is disclosure's configuration: the platform's (every route is
+// public, so it verifies no token itself, but the platform still loads
+// the key like every service) and the snapshot schedule.
 type Config struct {
 	Platform platform.Config
+	// SnapshotSchedule is when the daily open-data snapshot is taken
+	// (AIDFLOW_SNAPSHOT_SCHEDULE: a cron spec read in China Standard Time
+	// unless it starts with CRON_TZ=, or "off"; default "55 23 * * *").
+	// Empty means the default.
+	SnapshotSchedule string
 }
 
 // LoadConfig reads disclosure's environment.
 func LoadConfig(l *config.Loader) Config {
-	return Config{Platform: platform.LoadConfig(Name, l)}
+	c := Config{Platform: platform.LoadConfig(Name, l), SnapshotSchedule: l.String("AIDFLOW_SNAPSHOT_SCHEDULE", DefaultSnapshotSchedule)}
+	if c.SnapshotSchedule != SnapshotScheduleOff {
+		_, err := parseSchedule(c.SnapshotSchedule)
+		l.Check("AIDFLOW_SNAPSHOT_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"55 23 * * *\", or off: %v", err))
+	}
+	return c
+}
+
+// parseSchedule reads a standard cron spec in China Standard Time, the
+// public's day, whatever the machine's zone; CRON_TZ= still overrides.
+func parseSchedule(spec string) (cron.Schedule, error) {
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		return nil, err
+	}
+	if ss, ok := s.(*cron.SpecSchedule); ok && ss.Location == time.Local && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		ss.Location = domain.ChinaTime
+	}
+	return s, nil
 }
 
 // Main is the running disclosure service.
@@ -42,6 +80,17 @@ func New(ctx context.Context, cfg Config) (platform.Service, error) { return Ope
 // Open is New with the concrete type, for tests. It loads the read model
 // before returning; consumers start in Run.
 func Open(ctx context.Context, cfg Config) (*Main, error) {
+	if cfg.SnapshotSchedule == "" {
+		cfg.SnapshotSchedule = DefaultSnapshotSchedule
+	}
+	var schedule cron.Schedule
+	if cfg.SnapshotSchedule != SnapshotScheduleOff {
+		s, err := parseSchedule(cfg.SnapshotSchedule)
+		if err != nil {
+			return nil, fmt.Errorf("snapshot schedule %q: %w", cfg.SnapshotSchedule, err)
+		}
+		schedule = s
+	}
 	page, err := ports.NewPage()
 	if err != nil {
 		return nil, err
@@ -73,7 +122,27 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		}
 		return nil
 	})
-	return &Main{P: p, App: a}, nil
+	m := &Main{P: p, App: a}
+	if schedule != nil {
+		p.OnStart(func(ctx context.Context) error { m.startSnapshots(ctx, schedule); return nil })
+	}
+	return m, nil
+}
+
+// startSnapshots takes the daily snapshot on schedule until ctx ends.
+// Runs do not overlap; a failed one is logged and the next day's runs.
+func (m *Main) startSnapshots(ctx context.Context, schedule cron.Schedule) {
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.Schedule(schedule, cron.FuncJob(func() {
+		info, err := m.App.TakeSnapshot(ctx, time.Now())
+		if err != nil {
+			m.P.Log.Error("daily snapshot failed", "err", err)
+			return
+		}
+		m.P.Log.Info("daily snapshot taken", "date", info.Date, "flows", info.Flows)
+	}))
+	c.Start()
+	go func() { <-ctx.Done(); <-c.Stop().Done() }()
 }
 
 func (m *Main) Handler() http.Handler           { return m.P.HTTP }

@@ -3,6 +3,7 @@ package service_test
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -321,13 +322,118 @@ func TestDisclosureComponent(t *testing.T) {
 		}
 	})
 
+	t.Run("open data", func(t *testing.T) {
+		for _, tt := range []struct {
+			path, header string
+			rows         int
+		}{
+			{"/v1/public/export/flows.csv", "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time", 2},
+			{"/v1/public/export/summary.csv", "item,name,name_zh,needed,allocated,dispatched,delivered,open_shortage,available_capacity", len(catalog.Items())},
+			{"/v1/public/export/regions.csv", "province,name,name_zh,needed,allocated,delivered,open_shortage,shortage_ratio,level", 34},
+		} {
+			rec := h.do(http.MethodGet, tt.path, "")
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/csv; charset=utf-8" {
+				t.Fatalf("GET %s = %d %s", tt.path, rec.Code, rec.Header().Get("Content-Type"))
+			}
+			recs, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil {
+				t.Fatalf("%s: %v", tt.path, err)
+			}
+			if strings.Join(recs[0], ",") != tt.header || len(recs) != 1+tt.rows {
+				t.Errorf("%s: header %v and %d rows, want %s and %d", tt.path, recs[0], len(recs)-1, tt.header, tt.rows)
+			}
+			withHXL, err := csv.NewReader(strings.NewReader(string(h.get(tt.path + "?hxl=1")))).ReadAll()
+			if err != nil || len(withHXL) != len(recs)+1 || !strings.HasPrefix(withHXL[1][0], "#") || len(withHXL[1]) != len(recs[0]) {
+				t.Errorf("%s?hxl=1: %v %v", tt.path, withHXL[:min(2, len(withHXL))], err)
+			}
+		}
+		flows := decode[list[flow]](t, h.get("/v1/public/export/flows.json"))
+		if len(flows.Items) != 2 || flows.Items[0].ID != "alloc_2" || flows.Next != "" {
+			t.Errorf("flows.json %+v", flows)
+		}
+		regions := decode[list[region]](t, h.get("/v1/public/export/regions.json"))
+		if len(regions.Items) != 34 {
+			t.Errorf("regions.json has %d provinces", len(regions.Items))
+		}
+		if cd := h.do(http.MethodGet, "/v1/public/export/summary.json", "").Header().Get("Content-Disposition"); cd != `attachment; filename="aidflow-summary.json"` {
+			t.Errorf("Content-Disposition %q", cd)
+		}
+		for _, tt := range []struct {
+			path string
+			want int
+		}{
+			{"/v1/public/export/people.csv", http.StatusNotFound},
+			{"/v1/public/export/flows.xlsx", http.StatusNotFound},
+			{"/v1/public/export/flows", http.StatusNotFound},
+			{"/v1/public/export/flows.csv?date=2026-13-01", http.StatusUnprocessableEntity},
+			{"/v1/public/export/flows.csv?hxl=yes", http.StatusUnprocessableEntity},
+			{"/v1/public/export/snapshots.json?date=2026-03-01", http.StatusUnprocessableEntity},
+			{"/v1/public/export/flows.csv?date=1999-01-01", http.StatusNotFound},
+		} {
+			rec := h.do(http.MethodGet, tt.path, "")
+			if rec.Code != tt.want {
+				t.Errorf("GET %s = %d %s, want %d", tt.path, rec.Code, rec.Body, tt.want)
+			}
+			if !strings.Contains(tt.path, ".") {
+				continue // not a documented path at all
+			}
+			if err := h.checker.Response(http.MethodGet, tt.path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+				t.Errorf("GET %s: %v", tt.path, err)
+			}
+		}
+	})
+
+	t.Run("daily snapshots are kept and served by date", func(t *testing.T) {
+		// 20:00 UTC is 04:00 the next day in China: the snapshot is filed
+		// under the Chinese date.
+		day1 := time.Date(2026, 3, 1, 20, 0, 0, 0, time.UTC)
+		info, err := h.m.App.TakeSnapshot(t.Context(), day1)
+		if err != nil || info.Date != "2026-03-02" || info.Flows != 2 || info.Regions != 34 {
+			t.Fatalf("snapshot %+v, %v", info, err)
+		}
+		// A change after the snapshot shows live, not in that day's file.
+		a3 := events.Allocation{AllocationID: "alloc_3", NeedID: "need_2", HospitalID: "org_h1", HospitalRegion: "420100", Item: "goggles",
+			Quantity: 20, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", SourceRegion: "330100", DecidedBy: "policy-v1", Reason: "nearest source"}
+		h.publish(allocation(1, "proposed", events.AllocationProposedType, 0, 0, 8, a3))
+		if n := len(decode[list[flow]](t, h.get("/v1/public/export/flows.json")).Items); n != 3 {
+			t.Fatalf("live flows %d, want 3", n)
+		}
+		old := decode[list[flow]](t, h.get("/v1/public/export/flows.json?date=2026-03-02"))
+		if len(old.Items) != 2 || old.Items[1].ID != "alloc_1" {
+			t.Errorf("flows of 2026-03-02: %+v", old.Items)
+		}
+		recs, err := csv.NewReader(strings.NewReader(string(h.get("/v1/public/export/summary.csv?date=2026-03-02&hxl=1")))).ReadAll()
+		if err != nil || len(recs) != 2+len(catalog.Items()) {
+			t.Errorf("summary.csv of 2026-03-02: %d rows, %v", len(recs), err)
+		}
+		if _, err := h.m.App.TakeSnapshot(t.Context(), day1.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		list := decode[list[struct {
+			Date  string `json:"date"`
+			Flows int    `json:"flows"`
+		}]](t, h.get("/v1/public/export/snapshots.json"))
+		if len(list.Items) != 2 || list.Items[0].Date != "2026-03-02" || list.Items[0].Flows != 2 || list.Items[1].Date != "2026-03-03" || list.Items[1].Flows != 3 {
+			t.Errorf("snapshots %+v", list.Items)
+		}
+		snapCSV, err := csv.NewReader(strings.NewReader(string(h.get("/v1/public/export/snapshots.csv")))).ReadAll()
+		if err != nil || len(snapCSV) != 3 || strings.Join(snapCSV[0], ",") != "date,taken_at,flows,summary,regions" {
+			t.Errorf("snapshots.csv %v %v", snapCSV, err)
+		}
+	})
+
 	t.Run("no personal data in any public answer", func(t *testing.T) {
 		patterns := []*regexp.Regexp{
 			regexp.MustCompile(`1[3-9][0-9]{9}`),                           // mobile numbers
 			regexp.MustCompile(`[0-9]{17}[0-9Xx]`),                         // ID cards
 			regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[a-z]+`), // e-mail
 		}
-		for _, path := range []string{"/", "/?lang=en", "/v1/public/summary", "/v1/public/regions", "/v1/public/flows", "/v1/catalog/items"} {
+		paths := []string{"/", "/?lang=en", "/v1/public/summary", "/v1/public/regions", "/v1/public/flows", "/v1/catalog/items", "/v1/public/export/snapshots.json"}
+		for _, d := range []string{"flows", "summary", "regions"} {
+			paths = append(paths, "/v1/public/export/"+d+".json", "/v1/public/export/"+d+".csv?hxl=1",
+				"/v1/public/export/"+d+".json?date=2026-03-02", "/v1/public/export/"+d+".csv?date=2026-03-02")
+		}
+		for _, path := range paths {
 			body := string(h.get(path))
 			for _, bad := range []string{phone, email, idCard, donorTel, "张三", "org_d1", "union-hospital"} {
 				if strings.Contains(body, bad) {

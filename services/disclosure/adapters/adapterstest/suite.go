@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/aidflow/aidflow/services/disclosure/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
 )
 
 // RunSuite runs the store contract; newStore makes a fresh, empty store.
 func RunSuite(t *testing.T, newStore func(t *testing.T) domain.Store) {
 	t.Run("round trip", func(t *testing.T) { testRoundTrip(t, newStore(t)) })
 	t.Run("replace", func(t *testing.T) { testReplace(t, newStore(t)) })
+	t.Run("snapshots", func(t *testing.T) { testSnapshots(t, newStore(t)) })
 }
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 123_000_000, time.UTC)
@@ -79,5 +81,35 @@ func testReplace(t *testing.T, s domain.Store) {
 	must(t, err)
 	if len(m.Needs) != 1 || m.Needs["need_1"].Status != "cancelled" {
 		t.Fatalf("needs after replace: %+v", m.Needs)
+	}
+}
+
+func testSnapshots(t *testing.T, s domain.Store) {
+	ctx := context.Background()
+	if list, err := s.ListSnapshots(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("empty store lists %v, %v", list, err)
+	}
+	if _, err := s.GetSnapshot(ctx, "2026-03-01"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("missing snapshot: %v, want not found", err)
+	}
+	day2 := domain.Snapshot{Date: "2026-03-02", TakenAt: t0.Add(24 * time.Hour),
+		Summary: []domain.SummaryItem{{Item: "goggles", Name: "Goggles", NameZh: "护目镜", Needed: 40, OpenShortage: 1}},
+		Regions: []domain.RegionShortage{{Province: "420000", Name: "Hubei", NameZh: "湖北省", Needed: 40, ShortageRatio: 0.025, Level: domain.LevelBlue}},
+		Flows: []domain.Flow{{ID: "alloc_1", Item: "goggles", Quantity: 40, Status: "delivered", SourceName: "厂", HospitalName: "协和医院",
+			HospitalRegion: "420100", DecidedBy: "policy-v1", Reason: "nearest", ShippedQuantity: 40, ReceivedQuantity: 39, Time: t0}}}
+	day1 := domain.Snapshot{Date: "2026-03-01", TakenAt: t0, Summary: []domain.SummaryItem{{Item: "goggles"}}}
+	must(t, s.PutSnapshot(ctx, day2))
+	must(t, s.PutSnapshot(ctx, domain.Snapshot{Date: "2026-03-01", TakenAt: t0.Add(-time.Hour)}))
+	must(t, s.PutSnapshot(ctx, day1)) // the same date again replaces it
+	got, err := s.GetSnapshot(ctx, "2026-03-02")
+	must(t, err)
+	if !reflect.DeepEqual(got, day2) {
+		t.Errorf("snapshot read back as %+v\nwant %+v", got, day2)
+	}
+	list, err := s.ListSnapshots(ctx)
+	must(t, err)
+	want := []domain.SnapshotInfo{day1.Info(), day2.Info()}
+	if !reflect.DeepEqual(list, want) {
+		t.Errorf("list %+v, want %+v", list, want)
 	}
 }

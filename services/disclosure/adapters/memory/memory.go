@@ -5,9 +5,11 @@ package memory
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aidflow/aidflow/services/disclosure/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
 )
 
 // Store keeps the read model's documents in maps. Fail, when set, makes
@@ -19,13 +21,14 @@ type Store struct {
 	capacities  map[string]domain.Capacity
 	donations   map[string]domain.Donation
 	allocations map[string]domain.Allocation
+	snapshots   map[string]domain.Snapshot
 	Fail        error
 }
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{orgs: map[string]domain.Org{}, needs: map[string]domain.Need{}, capacities: map[string]domain.Capacity{},
-		donations: map[string]domain.Donation{}, allocations: map[string]domain.Allocation{}}
+		donations: map[string]domain.Donation{}, allocations: map[string]domain.Allocation{}, snapshots: map[string]domain.Snapshot{}}
 }
 
 func put[T any](s *Store, m map[string]T, id string, v T) error {
@@ -76,4 +79,31 @@ func (s *Store) Load(context.Context) (*domain.Model, error) {
 		m.SetAllocation(a)
 	}
 	return m, nil
+}
+
+func (s *Store) PutSnapshot(_ context.Context, sn domain.Snapshot) error {
+	sn.Summary, sn.Regions, sn.Flows = slices.Clone(sn.Summary), slices.Clone(sn.Regions), slices.Clone(sn.Flows)
+	return put(s, s.snapshots, sn.Date, sn)
+}
+
+func (s *Store) GetSnapshot(_ context.Context, date string) (domain.Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sn, ok := s.snapshots[date]
+	if !ok {
+		return domain.Snapshot{}, apperr.New(apperr.NotFound, "no snapshot dated %s", date)
+	}
+	sn.Summary, sn.Regions, sn.Flows = slices.Clone(sn.Summary), slices.Clone(sn.Regions), slices.Clone(sn.Flows)
+	return sn, nil
+}
+
+func (s *Store) ListSnapshots(context.Context) ([]domain.SnapshotInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]domain.SnapshotInfo, 0, len(s.snapshots))
+	for _, sn := range s.snapshots {
+		out = append(out, sn.Info())
+	}
+	slices.SortFunc(out, func(a, b domain.SnapshotInfo) int { return strings.Compare(a.Date, b.Date) })
+	return out, nil
 }

@@ -5,6 +5,11 @@ package mongo
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -12,6 +17,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/aidflow/aidflow/services/disclosure/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
 )
 
 // Collection names.
@@ -21,10 +27,11 @@ const (
 	Capacities  = "capacities"
 	Donations   = "donations"
 	Allocations = "allocations"
+	Snapshots   = "snapshots"
 )
 
 // Collections lists every collection, for mongox.EnsureCollections.
-var Collections = []string{Orgs, Needs, Capacities, Donations, Allocations}
+var Collections = []string{Orgs, Needs, Capacities, Donations, Allocations, Snapshots}
 
 // Store is the MongoDB domain.Store.
 type Store struct{ db *mongo.Database }
@@ -174,4 +181,87 @@ func (s *Store) Load(ctx context.Context) (*domain.Model, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// snapshotDoc keeps each dataset as its JSON export: the rows are public
+// views already, stored exactly as they are served, and the counts let
+// the list be read without decoding them. A document is bounded by
+// MongoDB's 16 MB: some 40,000 flows.
+type snapshotDoc struct {
+	ID      string    `bson:"_id"`
+	TakenAt time.Time `bson:"taken_at"`
+	Counts  []int     `bson:"counts"` // flows, summary, regions
+	Summary []byte    `bson:"summary"`
+	Regions []byte    `bson:"regions"`
+	Flows   []byte    `bson:"flows"`
+}
+
+func (s *Store) PutSnapshot(ctx context.Context, sn domain.Snapshot) error {
+	doc := snapshotDoc{ID: sn.Date, TakenAt: sn.TakenAt, Counts: []int{len(sn.Flows), len(sn.Summary), len(sn.Regions)}}
+	var err error
+	if doc.Summary, err = json.Marshal(orEmpty(sn.Summary)); err != nil {
+		return err
+	}
+	if doc.Regions, err = json.Marshal(orEmpty(sn.Regions)); err != nil {
+		return err
+	}
+	if doc.Flows, err = json.Marshal(orEmpty(sn.Flows)); err != nil {
+		return err
+	}
+	return s.replace(ctx, Snapshots, sn.Date, doc)
+}
+
+func orEmpty[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}
+
+func (s *Store) GetSnapshot(ctx context.Context, date string) (domain.Snapshot, error) {
+	var doc snapshotDoc
+	err := s.db.Collection(Snapshots).FindOne(ctx, bson.D{{Key: "_id", Value: date}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return domain.Snapshot{}, apperr.New(apperr.NotFound, "no snapshot dated %s", date)
+	}
+	if err != nil {
+		return domain.Snapshot{}, err
+	}
+	sn := domain.Snapshot{Date: doc.ID, TakenAt: doc.TakenAt.UTC()}
+	for _, part := range []struct {
+		raw []byte
+		dst any
+	}{{doc.Summary, &sn.Summary}, {doc.Regions, &sn.Regions}, {doc.Flows, &sn.Flows}} {
+		if err := json.Unmarshal(part.raw, part.dst); err != nil {
+			return domain.Snapshot{}, fmt.Errorf("snapshot %s: %w", date, err)
+		}
+	}
+	return sn, nil
+}
+
+// ListSnapshots reads only the dates, times and counts (one document a
+// day: a few hundred in a year).
+func (s *Store) ListSnapshots(ctx context.Context) ([]domain.SnapshotInfo, error) {
+	cur, err := s.db.Collection(Snapshots).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "taken_at", Value: 1}, {Key: "counts", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var out []domain.SnapshotInfo
+	for cur.Next(ctx) {
+		var d snapshotDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, err
+		}
+		in := domain.SnapshotInfo{Date: d.ID, TakenAt: d.TakenAt.UTC()}
+		if len(d.Counts) == 3 {
+			in.Flows, in.Summary, in.Regions = d.Counts[0], d.Counts[1], d.Counts[2]
+		}
+		out = append(out, in)
+	}
+	if err := cur.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b domain.SnapshotInfo) int { return strings.Compare(a.Date, b.Date) })
+	return out, nil
 }

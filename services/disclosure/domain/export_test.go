@@ -1,0 +1,41 @@
+package domain
+
+import (
+	"bytes"
+	"testing"
+)
+
+func TestWriteCSVGuardsFormulasAndAddsHXL(t *testing.T) {
+	f := Flow{ID: "alloc_1", Item: "goggles", Quantity: 5, SourceName: "=HYPERLINK(\"x\")", HospitalName: "+1 clinic", Reason: "a, \"quoted\" reason"}
+	for _, tt := range []struct {
+		hxl  bool
+		want string
+	}{
+		{false, "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time\n" +
+			"alloc_1,goggles,5,,,\"'=HYPERLINK(\"\"x\"\")\",'+1 clinic,,,\"a, \"\"quoted\"\" reason\",0,0,\n"},
+		{true, "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time\n" +
+			"#activity+id,#item+code,#item+allocated+num,#status,#org+provider+type,#org+provider+name,#org+recipient+name,#adm2+code,#meta+decided_by,#description+reason,#item+dispatched+num,#item+delivered+num,#date+updated\n" +
+			"alloc_1,goggles,5,,,\"'=HYPERLINK(\"\"x\"\")\",'+1 clinic,,,\"a, \"\"quoted\"\" reason\",0,0,\n"},
+	} {
+		var buf bytes.Buffer
+		if err := WriteCSV(&buf, FlowFields, tt.hxl, [][]string{FlowRecord(f)}); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != tt.want {
+			t.Errorf("hxl=%v:\n%s\nwant\n%s", tt.hxl, buf.String(), tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		name          string
+		fields, cells int
+	}{
+		{"flows", len(FlowFields), len(FlowRecord(Flow{}))},
+		{"summary", len(SummaryFields), len(SummaryRecord(SummaryItem{}))},
+		{"regions", len(RegionFields), len(RegionRecord(RegionShortage{}))},
+		{"snapshots", len(SnapshotFields), len(SnapshotRecord(SnapshotInfo{}))},
+	} {
+		if tt.fields != tt.cells {
+			t.Errorf("%s: %d fields but a record has %d cells", tt.name, tt.fields, tt.cells)
+		}
+	}
+}
