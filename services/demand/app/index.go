@@ -155,3 +155,17 @@ func (x *Index) DueStale(now time.Time, after time.Duration) []string {
 	}
 	return ids
 }
+
+// Held sums what a hospital's open needs for an item still hold against
+// the anti-hoarding limit (domain.Need.Holds).
+func (x *Index) Held(hospitalID, item string) int64 {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var held int64
+	for _, e := range x.byHospital[hospitalID] {
+		if e.need.Item == item {
+			held += e.need.Holds()
+		}
+	}
+	return held
+}

@@ -2,9 +2,11 @@ package service_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/demand/service"
 	"github.com/aidflow/aidflow/shared/auth"
 )
 
@@ -64,5 +66,26 @@ func TestStockReports(t *testing.T) {
 	check()
 	if r := h.do("GET", "/v1/stock-reports?item=n96", reg.Token, ""); r.status != http.StatusBadRequest {
 		t.Errorf("unknown item filter: %d", r.status)
+	}
+}
+
+func TestAntiHoardingOverHTTP(t *testing.T) {
+	h := start(t, func(c *service.Config) { c.HoardingMultiple = 10 })
+	hos := h.org(auth.Hospital, "420100")
+	h.post(hos.Token, "surgical-mask", 5000) // no report yet: no rule
+	if r := h.do("POST", "/v1/stock-reports", hos.Token, `{"item":"surgical-mask","on_hand":100,"daily_consumption":600}`); r.status != http.StatusCreated {
+		t.Fatalf("report: %d %s", r.status, r.body)
+	}
+	h.post(hos.Token, "surgical-mask", 1000) // 6000 of 10 × 600
+	r := h.do("POST", "/v1/needs", hos.Token, needBody("surgical-mask", 1))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("over the limit: %d %s", r.status, r.body)
+	}
+	p := r.problem(t)
+	if len(p.Errors) != 1 || p.Errors[0].Field != "quantity" || !strings.Contains(p.Detail, "10 × 600 = 6000") {
+		t.Errorf("problem = %+v", p)
+	}
+	if l := h.do("GET", "/v1/needs", hos.Token, "").list(t); len(l.Items) != 2 {
+		t.Errorf("%d needs stored, want 2", len(l.Items))
 	}
 }
