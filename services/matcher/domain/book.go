@@ -378,6 +378,20 @@ func (b *Book) OnHand(offerID string) (int64, bool) {
 	return o.AvailableNow - b.shippedSinceReport(o), true
 }
 
+// Items lists every item with a need or an offer, sorted.
+func (b *Book) Items() []string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	var items []string
+	for it := range b.needsByItem {
+		items = insertSorted(items, it)
+	}
+	for it := range b.offersByItem {
+		items = insertSorted(items, it)
+	}
+	return items
+}
+
 // Market is one item's needs and offers as the policy sees them, with
 // what each still lacks or has. A hospital the registry has not announced
 // yet counts as a general facility.

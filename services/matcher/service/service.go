@@ -25,6 +25,9 @@ const Name = "matcher"
 // DefaultExpirySchedule is how often proposals are checked for expiry.
 const DefaultExpirySchedule = "@every 1m"
 
+// DefaultSweepSchedule is how often every item is matched again.
+const DefaultSweepSchedule = "@every 10m"
+
 // Config is the matcher's configuration.
 type Config struct {
 	Platform platform.Config
@@ -34,6 +37,10 @@ type Config struct {
 	// ExpirySchedule is when expired proposals are swept, a cron spec
 	// (AIDFLOW_EXPIRY_SCHEDULE, default "@every 1m"); "off" disables it.
 	ExpirySchedule string
+	// SweepSchedule is when every item is matched again (the date moves
+	// windows and arrival deadlines without an event), a cron spec
+	// (AIDFLOW_SWEEP_SCHEDULE, default "@every 10m"); "off" disables it.
+	SweepSchedule string
 }
 
 // LoadConfig reads the matcher's environment.
@@ -42,13 +49,19 @@ func LoadConfig(l *config.Loader) Config {
 		Platform:       platform.LoadConfig(Name, l),
 		AllocationTTL:  l.Duration("AIDFLOW_ALLOCATION_TTL", app.DefaultTTL),
 		ExpirySchedule: l.String("AIDFLOW_EXPIRY_SCHEDULE", DefaultExpirySchedule),
+		SweepSchedule:  l.String("AIDFLOW_SWEEP_SCHEDULE", DefaultSweepSchedule),
 	}
 	l.Check("AIDFLOW_ALLOCATION_TTL", c.AllocationTTL >= time.Minute, "must be at least 1m")
-	if c.ExpirySchedule != "off" {
-		_, err := cron.ParseStandard(c.ExpirySchedule)
-		l.Check("AIDFLOW_EXPIRY_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"@every 1m\" or \"*/5 * * * *\", or off: %v", err))
-	}
+	checkSchedule(l, "AIDFLOW_EXPIRY_SCHEDULE", c.ExpirySchedule)
+	checkSchedule(l, "AIDFLOW_SWEEP_SCHEDULE", c.SweepSchedule)
 	return c
+}
+
+func checkSchedule(l *config.Loader, name, spec string) {
+	if spec != "off" {
+		_, err := cron.ParseStandard(spec)
+		l.Check(name, err == nil, fmt.Sprintf("must be a cron spec such as \"@every 1m\" or \"*/5 * * * *\", or off: %v", err))
+	}
 }
 
 // Main is the running matcher.
@@ -86,29 +99,42 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 				return err
 			}
 		}
-		return startExpiry(ctx, p, a, cfg.ExpirySchedule)
+		return startSchedules(ctx, p, a, cfg)
 	})
 	return &Main{P: p, App: a}, nil
 }
 
-// startExpiry sweeps proposals not accepted within the TTL on schedule.
-func startExpiry(ctx context.Context, p *platform.Platform, a *app.App, schedule string) error {
-	if schedule == "" {
-		schedule = DefaultExpirySchedule
-	}
-	if schedule == "off" {
+// startSchedules starts the expiry of proposals not accepted within the
+// TTL and the sweep that matches every item again, each on its schedule.
+func startSchedules(ctx context.Context, p *platform.Platform, a *app.App, cfg Config) error {
+	c := cron.New()
+	add := func(name, schedule, def string, job func() error) error {
+		if schedule == "" {
+			schedule = def
+		}
+		if schedule == "off" {
+			return nil
+		}
+		if _, err := c.AddFunc(schedule, func() {
+			if err := job(); err != nil && ctx.Err() == nil {
+				p.Log.ErrorContext(ctx, name, "err", err)
+			}
+		}); err != nil {
+			return fmt.Errorf("%s schedule %q: %w", name, schedule, err)
+		}
 		return nil
 	}
-	c := cron.New()
-	if _, err := c.AddFunc(schedule, func() {
+	if err := add("expiry", cfg.ExpirySchedule, DefaultExpirySchedule, func() error {
 		n, err := a.ExpireAllocations(ctx)
-		if err != nil && ctx.Err() == nil {
-			p.Log.ErrorContext(ctx, "expire allocations", "err", err, "expired", n)
-		} else if n > 0 {
+		if n > 0 {
 			p.Log.InfoContext(ctx, "allocations expired", "expired", n)
 		}
+		return err
 	}); err != nil {
-		return fmt.Errorf("expiry schedule %q: %w", schedule, err)
+		return err
+	}
+	if err := add("sweep", cfg.SweepSchedule, DefaultSweepSchedule, func() error { return a.Sweep(ctx) }); err != nil {
+		return err
 	}
 	c.Start()
 	go func() {

@@ -48,7 +48,7 @@ type world struct {
 func newWorld(t *testing.T, opts ...func(*service.Config)) *world {
 	t.Helper()
 	iss := testkit.NewIssuer(t)
-	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss), AllocationTTL: 48 * time.Hour, ExpirySchedule: "off"}
+	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss), AllocationTTL: 48 * time.Hour, ExpirySchedule: "off", SweepSchedule: "off"}
 	cfg.Platform.HTTPAddr = ""
 	for _, o := range opts {
 		o(&cfg)
@@ -560,7 +560,7 @@ func TestLoadConfig(t *testing.T) {
 		check   func(service.Config) bool
 	}{
 		{"defaults", nil, "", func(c service.Config) bool {
-			return c.AllocationTTL == 48*time.Hour && c.ExpirySchedule == "@every 1m" && c.Platform.MongoDB == "aidflow_matcher"
+			return c.AllocationTTL == 48*time.Hour && c.ExpirySchedule == "@every 1m" && c.SweepSchedule == "@every 10m" && c.Platform.MongoDB == "aidflow_matcher"
 		}},
 		{"set", map[string]string{"AIDFLOW_ALLOCATION_TTL": "12h", "AIDFLOW_EXPIRY_SCHEDULE": "*/5 * * * *"}, "", func(c service.Config) bool {
 			return c.AllocationTTL == 12*time.Hour && c.ExpirySchedule == "*/5 * * * *"
@@ -569,6 +569,9 @@ func TestLoadConfig(t *testing.T) {
 		{"bad ttl", map[string]string{"AIDFLOW_ALLOCATION_TTL": "two days"}, "AIDFLOW_ALLOCATION_TTL", nil},
 		{"short ttl", map[string]string{"AIDFLOW_ALLOCATION_TTL": "10s"}, "AIDFLOW_ALLOCATION_TTL", nil},
 		{"bad schedule", map[string]string{"AIDFLOW_EXPIRY_SCHEDULE": "every minute"}, "AIDFLOW_EXPIRY_SCHEDULE", nil},
+		{"sweep set", map[string]string{"AIDFLOW_SWEEP_SCHEDULE": "@hourly"}, "", func(c service.Config) bool { return c.SweepSchedule == "@hourly" }},
+		{"sweep off", map[string]string{"AIDFLOW_SWEEP_SCHEDULE": "off"}, "", func(c service.Config) bool { return c.SweepSchedule == "off" }},
+		{"bad sweep schedule", map[string]string{"AIDFLOW_SWEEP_SCHEDULE": "hourly"}, "AIDFLOW_SWEEP_SCHEDULE", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
