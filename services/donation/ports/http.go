@@ -11,43 +11,20 @@ import (
 
 	"github.com/aidflow/aidflow/services/donation/app"
 	"github.com/aidflow/aidflow/services/donation/domain"
-	"github.com/aidflow/aidflow/shared/apperr"
 	"github.com/aidflow/aidflow/shared/auth"
 	"github.com/aidflow/aidflow/shared/httpx"
 )
 
-// Limiter decides whether a client (its address) may look up a tracking
-// code now. It is the seam for issue 4's rate limit, which stops anyone
-// from enumerating codes.
-type Limiter interface {
-	Allow(client string) bool
-}
-
-// NoLimit lets every lookup through.
-type NoLimit struct{}
-
-func (NoLimit) Allow(string) bool { return true }
-
 type handlers struct{ app *app.App }
 
 // Register mounts the donor routes on authed (a group that requires a valid
-// token) and the public journey on public, limited by lim.
-func Register(authed *echo.Group, public *echo.Echo, a *app.App, lim Limiter) {
+// token) and the public journey on public, limited by lim per client
+// address (as client reads it from the request; see ClientAddress).
+func Register(authed *echo.Group, public *echo.Echo, a *app.App, lim Limiter, client func(*http.Request) string) {
 	h := handlers{a}
 	authed.POST("/v1/donations", h.pledge, auth.Require(auth.Donor))
 	authed.GET("/v1/donations/:id", h.get)
-	public.GET("/v1/public/donations/:tracking_code", h.journey, limit(lim))
-}
-
-func limit(lim Limiter) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if !lim.Allow(c.RealIP()) {
-				return apperr.New(apperr.RateLimited, "too many tracking-code lookups from this address; wait a minute and try again")
-			}
-			return next(c)
-		}
-	}
+	public.GET("/v1/public/donations/:tracking_code", h.journey, limit(lim, client))
 }
 
 type lineRequest struct {

@@ -5,6 +5,8 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"sync/atomic"
 
@@ -20,19 +22,35 @@ import (
 // Name is the service's name.
 const Name = "donation"
 
-// Config is the donation service's configuration: only the platform's
+// Config is the donation service's configuration: the platform's
 // (AIDFLOW_HTTP_ADDR, NATS_URL, MONGO_URI, MONGO_DB, AIDFLOW_TOKEN_PUBLIC_KEY,
-// AIDFLOW_LOG_LEVEL, NATS_STREAM_REPLICAS).
+// AIDFLOW_LOG_LEVEL, NATS_STREAM_REPLICAS) and the public lookup's limit.
 type Config struct {
 	Platform platform.Config
-	// Limiter limits public tracking-code lookups per client address; nil
-	// means no limit (issue 4 adds the real one and its variables).
+	// LookupsPerMinute and LookupBurst limit public tracking-code lookups
+	// per client address (DONATION_LOOKUPS_PER_MINUTE, default 30;
+	// DONATION_LOOKUP_BURST, default 10). 0 takes the default.
+	LookupsPerMinute int
+	LookupBurst      int
+	// TrustedProxies are the CIDR ranges (or addresses) of proxies whose
+	// X-Forwarded-For is believed (DONATION_TRUSTED_PROXIES, comma-separated,
+	// default none: the connection's address is the client's).
+	TrustedProxies []*net.IPNet
+	// Limiter replaces the token buckets (tests); nil uses them.
 	Limiter ports.Limiter
 }
 
 // LoadConfig reads the donation service's environment.
 func LoadConfig(l *config.Loader) Config {
-	return Config{Platform: platform.LoadConfig(Name, l)}
+	c := Config{Platform: platform.LoadConfig(Name, l),
+		LookupsPerMinute: l.Int("DONATION_LOOKUPS_PER_MINUTE", ports.DefaultLookupsPerMinute),
+		LookupBurst:      l.Int("DONATION_LOOKUP_BURST", ports.DefaultLookupBurst)}
+	l.Check("DONATION_LOOKUPS_PER_MINUTE", c.LookupsPerMinute >= 1, "must be at least 1")
+	l.Check("DONATION_LOOKUP_BURST", c.LookupBurst >= 1, "must be at least 1")
+	nets, err := ports.ParseCIDRs(l.List("DONATION_TRUSTED_PROXIES", nil))
+	l.Check("DONATION_TRUSTED_PROXIES", err == nil, fmt.Sprint(err))
+	c.TrustedProxies = nets
+	return c
 }
 
 // Main is the running donation service.
@@ -66,9 +84,16 @@ func wire(ctx context.Context, p *platform.Platform, cfg Config) (*Main, error) 
 	a := app.New(mongo.NewDonations(p.DB, p.Relay), mongo.NewOrgs(p.DB), p.Log)
 	lim := cfg.Limiter
 	if lim == nil {
-		lim = ports.NoLimit{}
+		perMinute, burst := cfg.LookupsPerMinute, cfg.LookupBurst
+		if perMinute <= 0 {
+			perMinute = ports.DefaultLookupsPerMinute
+		}
+		if burst <= 0 {
+			burst = ports.DefaultLookupBurst
+		}
+		lim = ports.NewTokenBucket(perMinute, burst, nil)
 	}
-	ports.Register(p.Authed(""), p.HTTP, a, lim)
+	ports.Register(p.Authed(""), p.HTTP, a, lim, ports.ClientAddress(cfg.TrustedProxies))
 	// The consumers live as long as Run, not as long as Open's context;
 	// the service is ready once they run.
 	var consuming atomic.Bool

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -15,8 +16,10 @@ import (
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/contracts/openapi/conform"
 	"github.com/aidflow/aidflow/contracts/schemas/validator"
+	"github.com/aidflow/aidflow/services/donation/ports"
 	"github.com/aidflow/aidflow/services/donation/service"
 	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
 
@@ -329,15 +332,93 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-type refuseAll struct{}
+// lookup calls the public journey from a client address, with an optional
+// X-Forwarded-For, and checks the answer against the OpenAPI document.
+func (e *env) lookup(t *testing.T, code, remote, xff string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest("GET", "/v1/public/donations/"+code, nil)
+	req.RemoteAddr = remote
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	rec := httptest.NewRecorder()
+	e.m.Handler().ServeHTTP(rec, req)
+	if err := e.doc.Response("GET", "/v1/public/donations/"+code, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+		t.Errorf("lookup: %v", err)
+	}
+	return rec
+}
 
-func (refuseAll) Allow(string) bool { return false }
+func TestPublicLookupIsRateLimitedPerClient(t *testing.T) {
+	e := boot(t, func(c *service.Config) { c.LookupsPerMinute, c.LookupBurst = 1, 3 })
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	_, d := e.call(t, "POST", "/v1/donations", donor.Token, `{"items":[{"item":"goggles","quantity":5}]}`)
+	code := d["tracking_code"].(string)
+	// Known and unknown codes count alike: enumeration is what is limited.
+	for i, c := range []string{code, "AF7K-2MXQ-9RTB-H", code} {
+		if rec := e.lookup(t, c, "203.0.113.7:4000", ""); rec.Code != 200 && rec.Code != 404 {
+			t.Fatalf("lookup %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	// A new X-Forwarded-For per request does not escape the limit: no
+	// proxy is trusted, so the header is ignored.
+	rec := e.lookup(t, code, "203.0.113.7:4001", "198.51.100.1")
+	var p map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &p)
+	if rec.Code != 429 || rec.Header().Get("Content-Type") != "application/problem+json" || p["status"] != float64(429) ||
+		rec.Header().Get("Retry-After") != "60" {
+		t.Fatalf("past the limit: %d %v Retry-After %q", rec.Code, p, rec.Header().Get("Retry-After"))
+	}
+	if rec := e.lookup(t, code, "198.51.100.2:4000", ""); rec.Code != 200 {
+		t.Errorf("another client is limited apart: %d", rec.Code)
+	}
+}
 
-func TestPublicLookupGoesThroughTheLimiter(t *testing.T) {
-	e := boot(t, func(c *service.Config) { c.Limiter = refuseAll{} })
-	code, p := e.call(t, "GET", "/v1/public/donations/AF7K-2MXQ-9RTB-H", "", "")
-	if code != 429 || p["status"] != float64(429) {
-		t.Errorf("%d %v", code, p)
+func TestTrustedProxyForwardsTheClientAddress(t *testing.T) {
+	nets, err := ports.ParseCIDRs([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := boot(t, func(c *service.Config) { c.LookupsPerMinute, c.LookupBurst, c.TrustedProxies = 1, 1, nets })
+	if rec := e.lookup(t, "AF7K-2MXQ-9RTB-H", "10.0.0.5:80", "198.51.100.1"); rec.Code != 404 {
+		t.Fatalf("first: %d", rec.Code)
+	}
+	if rec := e.lookup(t, "AF7K-2MXQ-9RTB-H", "10.0.0.6:80", "198.51.100.1"); rec.Code != 429 {
+		t.Errorf("the same client behind another proxy: %d, want 429", rec.Code)
+	}
+	if rec := e.lookup(t, "AF7K-2MXQ-9RTB-H", "10.0.0.5:80", "198.51.100.2"); rec.Code != 404 {
+		t.Errorf("another client behind the same proxy: %d, want 404", rec.Code)
+	}
+}
+
+func TestConfigFromEnvironment(t *testing.T) {
+	base := map[string]string{"MONGO_URI": "mongodb://x", "AIDFLOW_TOKEN_PUBLIC_KEY": "k"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	l := config.FromMap(base)
+	c := service.LoadConfig(l)
+	if c.LookupsPerMinute != 30 || c.LookupBurst != 10 || len(c.TrustedProxies) != 0 {
+		t.Errorf("defaults: %+v", c)
+	}
+	l = config.FromMap(with("DONATION_LOOKUPS_PER_MINUTE", "120", "DONATION_LOOKUP_BURST", "20", "DONATION_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"))
+	c = service.LoadConfig(l)
+	if c.LookupsPerMinute != 120 || c.LookupBurst != 20 || len(c.TrustedProxies) != 2 || strings.Contains(fmt.Sprint(l.Err()), "DONATION_") {
+		t.Errorf("set: %+v %v", c, l.Err())
+	}
+	for _, bad := range [][]string{{"DONATION_LOOKUPS_PER_MINUTE", "0"}, {"DONATION_LOOKUP_BURST", "-1"}, {"DONATION_TRUSTED_PROXIES", "not-a-range"}} {
+		l = config.FromMap(with(bad...))
+		service.LoadConfig(l)
+		if !strings.Contains(fmt.Sprint(l.Err()), bad[0]) {
+			t.Errorf("%s=%s accepted", bad[0], bad[1])
+		}
 	}
 }
 
