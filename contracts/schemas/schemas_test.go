@@ -41,6 +41,9 @@ func samples() map[string]events.Payload {
 		events.DonationPledgedType: events.DonationPledged{DonationID: "don-1", DonorID: "org-d1", Region: "110000",
 			Lines:              []events.DonationLine{{OfferID: "don-1/0", Item: "protective-suit", Quantity: 500, Standard: "GB 19082"}},
 			DirectedHospitalID: "org-h2", DirectedRegion: "420000", PublicName: "Beijing Example Foundation"},
+		events.DirectedGiftOverdueType: events.DirectedGiftOverdue{DonationID: "don-1", DonorID: "org-d1", DirectedHospitalID: "org-h2",
+			DirectedRegion: "420000", PledgedAt: "2026-03-01T08:00:00Z", DueAt: "2026-03-04T08:00:00Z", FlaggedAt: "2026-03-04T08:05:00Z",
+			Pledged: 500, Delivered: 120},
 		events.CheckpointSignedType: events.CheckpointSigned{Size: 1024, RootHash: "q4T0yQF0bYqXz6p2mG0n6Q0bK0tB8y0sV7E5x8m2ZxQ="},
 	}
 	for _, t := range events.AllocationTypes {
