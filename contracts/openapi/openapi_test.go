@@ -73,6 +73,7 @@ var extraEndpoints = []endpoint{
 	{"GET", "/v1/orgs/{id}", "registry"},
 	{"POST", "/v1/stock-reports", "demand"},
 	{"GET", "/v1/stock-reports", "demand"},
+	{"GET", "/v1/needs/{id}/timeline", "demand"}, // issue 3
 	{"GET", "/v1/audit/proof/inclusion", "audit"},
 	{"GET", "/v1/audit/proof/consistency", "audit"},
 	{"GET", "/v1/audit/checkpoints", "audit"},

@@ -70,6 +70,11 @@ type Need struct {
 	// StaleAt is set when the stale rule marked the need, cleared by Confirm.
 	StaleAt *time.Time
 
+	// Timeline is the need's history, oldest first, bounded by MaxTimeline;
+	// TimelineOmitted counts the entries dropped to keep the bound.
+	Timeline        []TimelineEntry
+	TimelineOmitted int64
+
 	// Revision counts the need's stored writes (the repository increments
 	// it), so an in-memory read model can ignore a write older than the one
 	// it holds.
@@ -129,6 +134,7 @@ var ErrUnchanged = errors.New("need unchanged")
 func (n Need) Clone() Need {
 	n.AcceptedStandards = slices.Clone(n.AcceptedStandards)
 	n.Allocations = slices.Clone(n.Allocations)
+	n.Timeline = slices.Clone(n.Timeline)
 	n.ConfirmedAt = cloneTime(n.ConfirmedAt)
 	n.CancelledAt = cloneTime(n.CancelledAt)
 	n.StaleAt = cloneTime(n.StaleAt)
@@ -156,6 +162,7 @@ func (n *Need) Cancel(now time.Time) error {
 	n.CancelledAt = &now
 	n.UpdatedAt = now
 	n.refresh()
+	n.record(TimelineEntry{At: now, Type: TimelineCancelled})
 	return nil
 }
 
@@ -172,6 +179,7 @@ func (n *Need) Confirm(now time.Time) error {
 	n.StaleAt = nil
 	n.UpdatedAt = now
 	n.refresh()
+	n.record(TimelineEntry{At: now, Type: TimelineConfirmed})
 	return nil
 }
 
@@ -203,6 +211,7 @@ func (n *Need) MarkStale(now time.Time, after time.Duration) bool {
 	n.StaleAt = &now
 	n.UpdatedAt = now
 	n.refresh()
+	n.record(TimelineEntry{At: now, Type: TimelineStale})
 	return true
 }
 
@@ -214,16 +223,21 @@ func (n *Need) ApplyAllocation(a Allocation, hospitalID, item string, now time.T
 		return false, ErrAllocationMismatch
 	}
 	i := slices.IndexFunc(n.Allocations, func(x Allocation) bool { return x.ID == a.ID })
+	var step string
 	switch {
 	case i < 0:
+		step = allocationStep(nil, a)
 		n.Allocations = append(n.Allocations, a)
 	case a.Version <= n.Allocations[i].Version:
 		return false, nil
 	default:
+		step = allocationStep(&n.Allocations[i], a)
 		n.Allocations[i] = a
 	}
 	n.UpdatedAt = now
 	n.refresh()
+	n.record(TimelineEntry{At: now, Type: step, AllocationID: a.ID, Quantity: a.Quantity,
+		Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged})
 	return true, nil
 }
 

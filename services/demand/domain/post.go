@@ -106,6 +106,7 @@ func NewNeed(in NewNeedInput, by Poster, now time.Time) (Need, error) {
 		UpdatedAt:         now,
 	}
 	n.refresh()
+	n.record(TimelineEntry{At: now, Type: TimelinePosted, Quantity: qty})
 	return n, nil
 }
 

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -69,6 +70,26 @@ func TestNeedFollowsItsAllocations(t *testing.T) {
 	l := h.do("GET", "/v1/needs?status=fulfilled", hos.Token, "").list(t)
 	if len(l.Items) != 1 || l.Items[0].ID != n.ID {
 		t.Errorf("fulfilled list = %+v", l)
+	}
+
+	// The timeline tells the same story, oldest first, replays left out.
+	r := h.do("GET", "/v1/needs/"+n.ID+"/timeline", hos.Token, "")
+	var tl ports.TimelineJSON
+	if err := json.Unmarshal(r.body, &tl); err != nil || r.status != http.StatusOK {
+		t.Fatalf("timeline: %d %s", r.status, r.body)
+	}
+	var steps []string
+	for _, e := range tl.Items {
+		steps = append(steps, e.Type+" "+e.AllocationID+" "+e.Status)
+	}
+	want := []string{"posted  open", "allocation_proposed alloc_1 partially_allocated", "allocation_proposed alloc_2 allocated",
+		"allocation_accepted alloc_1 allocated", "allocation_dispatched alloc_1 allocated", "allocation_received alloc_1 allocated",
+		"allocation_dispatched alloc_2 allocated", "allocation_received alloc_2 allocated", "allocation_received alloc_3 fulfilled"}
+	if !slices.Equal(steps, want) || tl.Next != "" || tl.Omitted != 0 {
+		t.Errorf("timeline =\n%s\nwant\n%s", strings.Join(steps, "\n"), strings.Join(want, "\n"))
+	}
+	if rc := tl.Items[5]; rc.Received != 58 || rc.Damaged != 2 || rc.Shipped != 60 {
+		t.Errorf("receipt entry = %+v", rc)
 	}
 }
 
@@ -313,17 +334,18 @@ func TestAuthorizationMatrix(t *testing.T) {
 		cancel  = route{"POST", "/v1/needs/" + n.ID + "/cancel", ""}
 		confirm = route{"POST", "/v1/needs/" + n.ID + "/confirm", ""}
 		missing = route{"GET", "/v1/needs/need_missing", ""}
+		history = route{"GET", "/v1/needs/" + n.ID + "/timeline", ""}
 		stock   = route{"POST", "/v1/stock-reports", `{"item":"goggles","on_hand":10,"daily_consumption":5}`}
 		stocks  = route{"GET", "/v1/stock-reports", ""}
 	)
 	want := map[string]map[route]int{
-		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401},
-		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401},
-		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200},
-		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403},
-		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403},
-		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200},
-		"owner":        {list: 200, get: 200, missing: 404, stocks: 200},
+		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401},
+		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401},
+		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200, history: 404},
+		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404},
+		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404},
+		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200, history: 200},
+		"owner":        {list: 200, get: 200, missing: 404, stocks: 200, history: 200},
 	}
 	for caller, routes := range want {
 		for rt, status := range routes {
@@ -380,7 +402,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if r := h.do("POST", "/v1/needs", victim.Token, needBody("goggles", 1)); r.status != http.StatusUnauthorized {
 			t.Errorf("revoked token may still post: %d", r.status)
 		}
-		for _, rt := range []route{stock, stocks} {
+		for _, rt := range []route{stock, stocks, history} {
 			if r := h.do(rt.method, rt.path, victim.Token, rt.body); r.status != http.StatusUnauthorized {
 				t.Errorf("revoked token: %s %s answered %d", rt.method, rt.path, r.status)
 			}

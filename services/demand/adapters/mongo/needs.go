@@ -48,6 +48,17 @@ type allocationDoc struct {
 	Version    int64  `bson:"version"`
 }
 
+type timelineDoc struct {
+	At           time.Time `bson:"at"`
+	Type         string    `bson:"type"`
+	Status       string    `bson:"status"`
+	AllocationID string    `bson:"allocation_id,omitempty"`
+	Quantity     int64     `bson:"quantity,omitempty"`
+	Shipped      int64     `bson:"shipped_quantity,omitempty"`
+	Received     int64     `bson:"received_quantity,omitempty"`
+	Damaged      int64     `bson:"damaged_quantity,omitempty"`
+}
+
 // needDoc is the stored shape. The pointers have no omitempty so that $set
 // writes null when a mark is cleared (Confirm clears stale_at).
 type needDoc struct {
@@ -70,6 +81,8 @@ type needDoc struct {
 	ConfirmedAt        *time.Time      `bson:"confirmed_at"`
 	CancelledAt        *time.Time      `bson:"cancelled_at"`
 	StaleAt            *time.Time      `bson:"stale_at"`
+	Timeline           []timelineDoc   `bson:"timeline"`
+	TimelineOmitted    int64           `bson:"timeline_omitted"`
 	Revision           int64           `bson:"revision"`
 }
 
@@ -80,10 +93,13 @@ func toDoc(n domain.Need) needDoc {
 		Status: n.Status, AllocatedQuantity: n.AllocatedQuantity, DispatchedQuantity: n.DispatchedQuantity,
 		DeliveredQuantity: n.DeliveredQuantity, Allocations: []allocationDoc{},
 		CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt, ConfirmedAt: n.ConfirmedAt, CancelledAt: n.CancelledAt,
-		StaleAt: n.StaleAt, Revision: n.Revision,
+		StaleAt: n.StaleAt, Revision: n.Revision, Timeline: []timelineDoc{}, TimelineOmitted: n.TimelineOmitted,
 	}
 	if d.AcceptedStandards == nil {
 		d.AcceptedStandards = []string{}
+	}
+	for _, e := range n.Timeline {
+		d.Timeline = append(d.Timeline, timelineDoc(e))
 	}
 	for _, a := range n.Allocations {
 		d.Allocations = append(d.Allocations, allocationDoc(a))
@@ -98,7 +114,11 @@ func (d needDoc) need() domain.Need {
 		Status: d.Status, AllocatedQuantity: d.AllocatedQuantity, DispatchedQuantity: d.DispatchedQuantity,
 		DeliveredQuantity: d.DeliveredQuantity, Allocations: []domain.Allocation{},
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), ConfirmedAt: utc(d.ConfirmedAt),
-		CancelledAt: utc(d.CancelledAt), StaleAt: utc(d.StaleAt), Revision: d.Revision,
+		CancelledAt: utc(d.CancelledAt), StaleAt: utc(d.StaleAt), Revision: d.Revision, TimelineOmitted: d.TimelineOmitted,
+	}
+	for _, e := range d.Timeline {
+		e.At = e.At.UTC()
+		n.Timeline = append(n.Timeline, domain.TimelineEntry(e))
 	}
 	if n.AcceptedStandards == nil {
 		n.AcceptedStandards = []string{}
