@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/contracts/regions"
 	"github.com/aidflow/aidflow/services/audit/app"
 	"github.com/aidflow/aidflow/services/audit/domain"
 	"github.com/aidflow/aidflow/shared/apperr"
@@ -26,6 +27,7 @@ func Register(authed *echo.Group, public *echo.Echo, a *app.App) {
 	h := handlers{a}
 	reg := auth.Require(auth.Regulator)
 	authed.GET("/v1/audit/events", h.listEvents, reg)
+	authed.GET("/v1/audit/orgs/:id/events", h.orgEvents, reg)
 	authed.GET("/v1/audit/verify", h.verify, reg)
 	authed.GET("/v1/audit/proof/inclusion", h.proveInclusion, reg)
 	authed.GET("/v1/audit/proof/consistency", h.proveConsistency, reg)
@@ -42,17 +44,34 @@ type eventJSON struct {
 }
 
 func (h handlers) listEvents(c echo.Context) error {
+	return h.events(c, c.QueryParam("org_id"), "")
+}
+
+// orgEvents is an organization's history: every event that concerns it,
+// as the envelope's organization or named in the data (a hospital's
+// allocations, whichever service wrote them).
+func (h handlers) orgEvents(c echo.Context) error {
+	return h.events(c, "", c.Param("id"))
+}
+
+func (h handlers) events(c echo.Context, orgID, party string) error {
 	p, err := httpx.ParsePage(c)
 	if err != nil {
 		return err
 	}
-	q := domain.Query{Type: c.QueryParam("type"), OrgID: c.QueryParam("org_id"), Item: c.QueryParam("item"), After: -1, Limit: p.Limit}
+	q := domain.Query{Type: c.QueryParam("type"), OrgID: orgID, Party: party, Item: c.QueryParam("item"), Region: c.QueryParam("region"), After: -1, Limit: p.Limit}
 	var v apperr.Validation
-	if s := c.QueryParam("since"); s != "" {
+	timeParam := func(name string) time.Time {
+		s := c.QueryParam(name)
+		if s == "" {
+			return time.Time{}
+		}
 		t, err := time.Parse(time.RFC3339, s)
-		v.Check(err == nil, "since", "must be an RFC 3339 time such as 2026-03-01T08:00:00Z")
-		q.Since = t
+		v.Check(err == nil, name, "must be an RFC 3339 time such as 2026-03-01T08:00:00Z")
+		return t
 	}
+	q.Since, q.Until = timeParam("since"), timeParam("until")
+	v.Check(q.Region == "" || regions.Valid(q.Region), "region", "must be a GB/T 2260 region code such as 420100 (or a province such as 420000)")
 	if p.After != "" {
 		n, err := strconv.ParseInt(p.After, 10, 64)
 		if err != nil || n < 0 {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -154,7 +155,7 @@ func TestAuditComponent(t *testing.T) {
 	donor := h.iss.Org(t, auth.Donor, "310000").Token
 
 	t.Run("authorization", func(t *testing.T) {
-		for _, path := range []string{"/v1/audit/events", "/v1/audit/verify", "/v1/audit/proof/inclusion?index=0", "/v1/audit/proof/consistency?from=1"} {
+		for _, path := range []string{"/v1/audit/events", "/v1/audit/verify", "/v1/audit/orgs/org_h1/events", "/v1/audit/proof/inclusion?index=0", "/v1/audit/proof/consistency?from=1"} {
 			for _, tt := range []struct {
 				who, token string
 				want       int
@@ -230,6 +231,10 @@ func TestAuditComponent(t *testing.T) {
 			{"item=goggles", 1},
 			{"since=" + url.QueryEscape(t0.Add(4*time.Minute).Format(time.RFC3339)), 2},
 			{"org_id=nobody", 0},
+			{"region=420100", 3},
+			{"region=330000", 3},
+			{"region=420100&type=" + events.NeedPostedType + "&item=n95-respirator", 1},
+			{"until=" + url.QueryEscape(t0.Add(2*time.Minute).Format(time.RFC3339)), 2},
 		} {
 			_, body := h.get("/v1/audit/events?"+tt.query, regulator)
 			if p := decode[page](t, body); len(p.Items) != tt.want {
@@ -241,11 +246,41 @@ func TestAuditComponent(t *testing.T) {
 			want  int
 		}{
 			{"since=yesterday", http.StatusUnprocessableEntity},
+			{"until=tomorrow", http.StatusUnprocessableEntity},
+			{"region=999999", http.StatusUnprocessableEntity},
 			{"cursor=%21%21", http.StatusBadRequest},
 			{"limit=many", http.StatusBadRequest},
 		} {
 			if code, body := h.get("/v1/audit/events?"+tt.query, regulator); code != tt.want {
 				t.Errorf("?%s = %d %s, want %d", tt.query, code, body, tt.want)
+			}
+		}
+	})
+
+	t.Run("organization history", func(t *testing.T) {
+		for _, tt := range []struct {
+			path string
+			want []int // the flow's events, by position
+		}{
+			{"/v1/audit/orgs/org_h1/events", []int{0, 2, 4}},
+			{"/v1/audit/orgs/org_m1/events", []int{1, 3, 4}},
+			{"/v1/audit/orgs/org_m1/events?type=" + events.CapacityReportedType, []int{3}},
+			{"/v1/audit/orgs/org_d1/events", []int{5}},
+			{"/v1/audit/orgs/nobody/events", nil},
+		} {
+			_, body := h.get(tt.path, regulator)
+			var got []string
+			for _, it := range decode[page](t, body).Items {
+				got = append(got, it.ID)
+			}
+			var want []string
+			for _, i := range tt.want {
+				want = append(want, append(evs, marker)[i].ID)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want %v", tt.path, got, want)
 			}
 		}
 	})
