@@ -165,7 +165,8 @@ func Match(needs []Need, offers []Offer, today time.Time) []Decision {
 	get := func(item string) *market {
 		m := byItem[item]
 		if m == nil {
-			m = &market{item: item, pack: packSize(item), today: day, dist: map[[2]string]float64{}, sorted: map[string][]*offerState{}}
+			m = &market{item: item, pack: packSize(item), today: day, dist: map[[2]string]float64{}, sorted: map[string][]ranked{},
+				timely: map[string]*offerList{}, byHospital: map[string][]*offerState{}}
 			byItem[item] = m
 		}
 		return m
@@ -176,9 +177,12 @@ func Match(needs []Need, offers []Offer, today time.Time) []Decision {
 			m := get(o.Item)
 			st := &offerState{Offer: o, left: o.Remaining}
 			m.offers = append(m.offers, st)
-			if o.DirectedHospitalID != "" || o.DirectedRegion != "" {
+			switch {
+			case o.DirectedHospitalID != "":
+				m.byHospital[o.DirectedHospitalID] = append(m.byHospital[o.DirectedHospitalID], st)
+			case o.DirectedRegion != "":
 				m.directed = append(m.directed, st)
-			} else {
+			default:
 				m.undirected = append(m.undirected, st)
 			}
 		}
@@ -358,14 +362,36 @@ func civil(t time.Time) time.Time {
 
 type needState struct {
 	*Need
-	left   int64
-	tier   tier
-	offers []*offerState // eligible, nearest first
+	left int64
+	tier tier
+	list *offerList // eligible, nearest first; shared by needs alike
+}
+
+// offerList is the offers a need may use, nearest first. Needs of one
+// region, standards and due date share one list, so a water-filling round
+// counts each list once, and start skips the exhausted head (offers only
+// ever lose units during a solve).
+type offerList struct {
+	offers []*offerState
+	start  int
+	round  int  // the round usable was computed in
+	usable bool // some offer still has units
+}
+
+// live is the list without its exhausted head.
+func (l *offerList) live() []*offerState {
+	for l.start < len(l.offers) && l.offers[l.start].left <= 0 {
+		l.start++
+	}
+	return l.offers[l.start:]
 }
 
 type offerState struct {
 	*Offer
 	left int64
+	// seen is the water-filling round that last counted this offer's
+	// units as within reach (cheaper than a set per round).
+	seen int
 }
 
 type market struct {
@@ -374,16 +400,28 @@ type market struct {
 	today  time.Time
 	needs  []*needState
 	offers []*offerState
-	// undirected and directed split offers: directed donations are few and
-	// checked per need; the rest are shared through sorted.
+	// undirected and directed split offers: donations directed to a region
+	// are few and checked per need (those to a hospital are in
+	// byHospital); the rest are shared through sorted.
 	undirected, directed []*offerState
 	dist                 map[[2]string]float64
 	// sorted caches the undirected offers a (region, standards) pair may
-	// use, nearest first: many needs share both.
-	sorted map[string][]*offerState
+	// use, nearest first, with their arrival: many needs share both.
+	sorted map[string][]ranked
+	// timely caches the part of a sorted list that arrives within a number
+	// of days: needs due the same day share it.
+	timely map[string]*offerList
+	// byHospital holds the donations directed to a hospital.
+	byHospital map[string][]*offerState
 
 	out   []Decision
-	index map[[2]string]int // (need, offer) -> position in out
+	index map[pair]int // (need, offer) -> position in out
+	round int
+}
+
+type pair struct {
+	n *needState
+	o *offerState
 }
 
 func (m *market) distance(a, b string) float64 {
@@ -399,41 +437,57 @@ func (m *market) distance(a, b string) float64 {
 	return d
 }
 
+// ranked is an offer with its distance and arrival from one region.
+type ranked struct {
+	o       *offerState
+	km      float64
+	arrival int // days from today; -1 when the distance is unknown
+}
+
 // eligible lists the offers a need may use and that can arrive by its
 // needed-by date, nearest first, ties by id. Needs of one region with the
 // same standards share the sorted list of undirected offers, and those due
-// on the same day share its arrival filter; directed offers are few and
+// on the same day share its arrival filter; directed donations are few and
 // checked one by one.
-func (m *market) eligible(n *needState) []*offerState {
+func (m *market) eligible(n *needState) *offerList {
 	key := n.Region + "\x00" + strings.Join(n.AcceptedStandards, "\x00")
 	base, ok := m.sorted[key]
 	if !ok {
 		for _, o := range m.undirected {
 			if Admissible(*n.Need, *o.Offer) {
-				base = append(base, o)
+				r := ranked{o: o, km: m.distance(n.Region, o.Region), arrival: -1}
+				if t, ok := TransitDays(r.km); ok {
+					r.arrival = max(o.LeadTimeDays, 0) + t
+				}
+				base = append(base, r)
 			}
 		}
-		m.sortByDistance(n.Region, base)
+		slices.SortFunc(base, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.km, b.km), cmp.Compare(a.o.ID, b.o.ID)) })
 		m.sorted[key] = base
 	}
-	dueKey := key + "\x00" + strconv.Itoa(n.tier.due)
-	timely, ok := m.sorted[dueKey]
+	// Overdue and undated needs take any source (arrives).
+	due := n.tier.due
+	if due < 0 {
+		due = noDue
+	}
+	dueKey := key + "\x00" + strconv.Itoa(due)
+	shared, ok := m.timely[dueKey]
 	if !ok {
-		timely = base
-		if n.tier.due != noDue {
-			timely = nil
-			for _, o := range base {
-				if m.arrives(n, o) {
-					timely = append(timely, o)
-				}
+		shared = &offerList{offers: make([]*offerState, 0, len(base))}
+		for _, r := range base {
+			if due == noDue || (r.arrival >= 0 && r.arrival <= due) {
+				shared.offers = append(shared.offers, r.o)
 			}
 		}
-		m.sorted[dueKey] = timely
+		m.timely[dueKey] = shared
 	}
+	timely := shared.offers
 	var directed []*offerState
-	for _, o := range m.directed {
-		if Eligible(*n.Need, *o.Offer) && m.arrives(n, o) {
-			directed = append(directed, o)
+	for _, list := range [][]*offerState{m.byHospital[n.HospitalID], m.directed} {
+		for _, o := range list {
+			if Eligible(*n.Need, *o.Offer) && m.arrives(n, o) {
+				directed = append(directed, o)
+			}
 		}
 	}
 	all := timely
@@ -446,11 +500,14 @@ func (m *market) eligible(n *needState) []*offerState {
 		}
 	}
 	if len(directed) == 0 {
-		return all
+		if len(n.Excluded) == 0 {
+			return shared
+		}
+		return &offerList{offers: all}
 	}
 	all = append(slices.Clone(all), directed...)
 	m.sortByDistance(n.Region, all)
-	return all
+	return &offerList{offers: all}
 }
 
 func (m *market) sortByDistance(from string, os []*offerState) {
@@ -464,9 +521,9 @@ func (m *market) solve() []Decision {
 		return cmp.Or(a.tier.compare(b.tier), cmp.Compare(a.ID, b.ID))
 	})
 	for _, n := range m.needs {
-		n.offers = m.eligible(n)
+		n.list = m.eligible(n)
 	}
-	m.index = map[[2]string]int{}
+	m.index = map[pair]int{}
 	for start := 0; start < len(m.needs); {
 		end := start + 1
 		for end < len(m.needs) && m.needs[end].tier.compare(m.needs[start].tier) == 0 {
@@ -488,23 +545,26 @@ func (m *market) fillTier(ns []*needState) {
 	for {
 		var active []*needState
 		var want int64
-		reach := map[*offerState]bool{}
+		m.round++
 		var supply int64
 		for _, n := range ns {
 			if n.left <= 0 {
 				continue
 			}
-			usable := false
-			for _, o := range n.offers {
-				if o.left > 0 {
-					usable = true
-					if !reach[o] {
-						reach[o] = true
-						supply += o.left
+			l := n.list
+			if l.round != m.round {
+				l.round, l.usable = m.round, false
+				for _, o := range l.live() {
+					if o.left > 0 {
+						l.usable = true
+						if o.seen != m.round {
+							o.seen = m.round
+							supply += o.left
+						}
 					}
 				}
 			}
-			if usable {
+			if l.usable {
 				active = append(active, n)
 				want += n.left
 			}
@@ -580,7 +640,7 @@ func (m *market) quantity(want, needLeft, offerLeft int64) int64 {
 
 func (m *market) take(n *needState, want int64, scarce bool) bool {
 	moved := false
-	for _, o := range n.offers {
+	for _, o := range n.list.live() {
 		if want <= 0 || n.left <= 0 {
 			break
 		}
@@ -598,7 +658,7 @@ func (m *market) take(n *needState, want int64, scarce bool) bool {
 }
 
 func (m *market) record(n *needState, o *offerState, q int64, scarce bool) {
-	k := [2]string{n.ID, o.ID}
+	k := pair{n, o}
 	if i, ok := m.index[k]; ok {
 		m.out[i].Quantity += q
 		if scarce && m.out[i].Rule != RuleProportional {
