@@ -44,6 +44,9 @@ func samples() map[string]events.Payload {
 		events.DirectedGiftOverdueType: events.DirectedGiftOverdue{DonationID: "don-1", DonorID: "org-d1", DirectedHospitalID: "org-h2",
 			DirectedRegion: "420000", PledgedAt: "2026-03-01T08:00:00Z", DueAt: "2026-03-04T08:00:00Z", FlaggedAt: "2026-03-04T08:05:00Z",
 			Pledged: 500, Delivered: 120},
+		events.AnomalyRaisedType: events.AnomalyRaised{AnomalyID: "accepted_not_dispatched:alloc-1", Rule: "accepted_not_dispatched",
+			SubjectKind: "allocation", SubjectID: "alloc-1", OrgID: "org-m1", Item: "n95-respirator", Region: "330100",
+			Threshold: "48h", Observed: "accepted 52h ago, not dispatched", Since: "2026-03-01T08:00:00Z", RaisedAt: "2026-03-03T12:00:00Z"},
 		events.CheckpointSignedType: events.CheckpointSigned{Size: 1024, RootHash: "q4T0yQF0bYqXz6p2mG0n6Q0bK0tB8y0sV7E5x8m2ZxQ="},
 	}
 	for _, t := range events.AllocationTypes {
