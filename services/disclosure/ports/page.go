@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/aidflow/aidflow/contracts/catalog"
+	"github.com/aidflow/aidflow/contracts/regions"
 	"github.com/aidflow/aidflow/services/disclosure/domain"
 	"github.com/aidflow/aidflow/web"
 )
@@ -27,7 +28,7 @@ type Page struct {
 
 // NewPage parses the templates in web.FS.
 func NewPage() (*Page, error) {
-	tmpl, err := template.ParseFS(web.FS, "templates/page.html")
+	tmpl, err := template.New("page.html").Funcs(template.FuncMap{"province": regions.ProvinceOf}).ParseFS(web.FS, "templates/page.html")
 	if err != nil {
 		return nil, fmt.Errorf("page template: %w", err)
 	}
@@ -41,53 +42,23 @@ func NewPage() (*Page, error) {
 // Static serves web's static/ under /static/.
 func (p *Page) Static() http.Handler { return p.static }
 
-// texts are the page's words; zh-CN is the default, en the switch.
-type texts struct {
-	Title, Lead, Language, Summary, Item, Needed, Allocated, Dispatched, Delivered, OpenShortage, AvailableCapacity    string
-	Regions, LevelRule, Flows, Time, Quantity, From, To, Status, DecidedBy, NoFlows, AnonymousDonor, OpenData, Updated string
-}
-
-var lang = map[string]struct {
-	T      texts
-	Levels map[string]string
-	Status map[string]string
-}{
-	"zh-CN": {
-		T: texts{
-			Title: "Aidflow 防疫物资公开平台", Lead: "医院需求、企业产能、捐赠与调拨，全部公开可查。", Language: "语言",
-			Summary: "物资总览", Item: "物资", Needed: "需求", Allocated: "已分配", Dispatched: "已发货", Delivered: "已签收",
-			OpenShortage: "缺口", AvailableCapacity: "可用产能",
-			Regions: "各省缺口", LevelRule: "缺口比例 = 未分配需求 ÷ 需求：≥60% 红，≥40% 橙，≥20% 黄，>0 蓝，0 或无需求 绿。",
-			Flows: "最近调拨", Time: "时间", Quantity: "数量", From: "来源", To: "接收医院", Status: "状态", DecidedBy: "决策依据",
-			NoFlows: "暂无调拨。", AnonymousDonor: "匿名捐赠者", OpenData: "开放数据：", Updated: "更新于",
-		},
-		Levels: map[string]string{"red": "红", "orange": "橙", "yellow": "黄", "blue": "蓝", "green": "绿"},
-		Status: map[string]string{"proposed": "已分配", "accepted": "已接受", "dispatched": "已发货", "delivered": "已签收", "declined": "已拒绝", "expired": "已过期", "cancelled": "已取消"},
-	},
-	"en": {
-		T: texts{
-			Title: "Aidflow public supply platform", Lead: "Hospitals' needs, manufacturers' capacity, donations and allocations, all in the open.", Language: "Language",
-			Summary: "Totals by item", Item: "Item", Needed: "Needed", Allocated: "Allocated", Dispatched: "Dispatched", Delivered: "Delivered",
-			OpenShortage: "Open shortage", AvailableCapacity: "Available capacity",
-			Regions: "Shortage by province", LevelRule: "Share unmet = open shortage ÷ needed: ≥ 60 % red, ≥ 40 % orange, ≥ 20 % yellow, > 0 blue, 0 or nothing needed green.",
-			Flows: "Recent allocations", Time: "Time", Quantity: "Quantity", From: "From", To: "To hospital", Status: "Status", DecidedBy: "Decided by",
-			NoFlows: "No allocations yet.", AnonymousDonor: "anonymous donor", OpenData: "Open data:", Updated: "Updated",
-		},
-		Levels: map[string]string{"red": "red", "orange": "orange", "yellow": "yellow", "blue": "blue", "green": "green"},
-		Status: map[string]string{"proposed": "proposed", "accepted": "accepted", "dispatched": "dispatched", "delivered": "delivered", "declined": "declined", "expired": "expired", "cancelled": "cancelled"},
-	},
-}
-
 type pageData struct {
 	Lang        string
 	T           texts
+	Policy      []string
 	LevelNames  map[string]string
 	StatusNames map[string]string
 	ItemNames   map[string]string
+	Provinces   map[string]string
+	Levels      []string
+	Datasets    []string
 	Summary     []domain.SummaryItem
-	Regions     []domain.RegionShortage
+	Tiles       []tile
 	Flows       []domain.Flow
 	Now         time.Time
+	// Script is what the page's JavaScript needs to render live changes
+	// in the page's language (a JSON island).
+	Script map[string]any
 }
 
 func (h handlers) index(c echo.Context) error {
@@ -95,20 +66,32 @@ func (h handlers) index(c echo.Context) error {
 	if c.QueryParam("lang") == "en" {
 		l = "en"
 	}
+	en := l == "en"
 	v := h.app.Views()
 	flows := v.Flows
 	if len(flows) > PageFlows {
 		flows = flows[:PageFlows]
 	}
-	names := map[string]string{}
+	items := map[string]string{}
 	for _, it := range catalog.Items() {
-		names[it.Code] = it.NameZh
-		if l == "en" {
-			names[it.Code] = it.Name
+		items[it.Code] = it.NameZh
+		if en {
+			items[it.Code] = it.Name
 		}
 	}
-	d := pageData{Lang: l, T: lang[l].T, LevelNames: lang[l].Levels, StatusNames: lang[l].Status, ItemNames: names,
-		Summary: v.Summary, Regions: v.Regions, Flows: flows, Now: h.page.Now().UTC()}
+	provinces := map[string]string{}
+	for _, p := range regions.Provinces() {
+		provinces[p.Code] = p.NameZh
+		if en {
+			provinces[p.Code] = p.Name
+		}
+	}
+	w := words[l]
+	d := pageData{Lang: l, T: w.T, Policy: w.Policy, LevelNames: w.Levels, StatusNames: w.Status, ItemNames: items, Provinces: provinces,
+		Levels:   []string{domain.LevelRed, domain.LevelOrange, domain.LevelYellow, domain.LevelBlue, domain.LevelGreen},
+		Datasets: []string{domain.DatasetFlows, domain.DatasetSummary, domain.DatasetRegions},
+		Summary:  v.Summary, Tiles: tiles(v.Regions, en), Flows: flows, Now: h.page.Now().UTC()}
+	d.Script = map[string]any{"lang": l, "items": items, "provinces": provinces, "levels": w.Levels, "status": w.Status, "t": w.T, "maxFlows": PageFlows}
 	var buf bytes.Buffer
 	if err := h.page.tmpl.Execute(&buf, d); err != nil {
 		return err

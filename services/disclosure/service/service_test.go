@@ -226,6 +226,12 @@ func find[T any](items []T, ok func(T) bool) (T, bool) {
 func TestDisclosureComponent(t *testing.T) {
 	h := start(t)
 	h.publish(seed()...)
+	// CaughtUp can answer before a just-created consumer has pulled its
+	// first events; wait for the last one of the seed to be applied.
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		f := h.m.App.Flows()
+		return len(f) == 2 && f[1].Status == "delivered"
+	}, "seed applied")
 
 	t.Run("public routes need no token and ignore one", func(t *testing.T) {
 		hospital := h.iss.Org(t, auth.Hospital, "420100").Token
@@ -306,12 +312,14 @@ func TestDisclosureComponent(t *testing.T) {
 	t.Run("page", func(t *testing.T) {
 		zh := string(h.get("/"))
 		en := string(h.get("/?lang=en"))
-		for _, want := range []string{`lang="zh-CN"`, "物资总览", "医用防护口罩", "匿名捐赠者", `data-item="n95-respirator"`, `href="/?lang=en"`} {
+		for _, want := range []string{`lang="zh-CN"`, "物资总览", "医用防护口罩", "匿名捐赠者", `data-item="n95-respirator"`, `href="/?lang=en"`,
+			`data-province="420000" data-level="blue"`, "≥ 60% 红", "nearest source", "policy-v1", `for="tracking-code"`, `id="checkpoint"`,
+			`href="/v1/public/export/flows.csv?hxl=1"`, "分配规则", `src="/static/app.js"`} {
 			if !strings.Contains(zh, want) {
 				t.Errorf("zh page lacks %q", want)
 			}
 		}
-		for _, want := range []string{`lang="en"`, "Totals by item", "anonymous donor", "Hangzhou Masks Ltd"} {
+		for _, want := range []string{`lang="en"`, "Totals by item", "anonymous donor", "Hangzhou Masks Ltd", "Hubei", "≥ 60 % red", "Track a donation", "How supplies are allocated"} {
 			if !strings.Contains(en, want) {
 				t.Errorf("en page lacks %q", want)
 			}
@@ -319,6 +327,20 @@ func TestDisclosureComponent(t *testing.T) {
 		css := h.do(http.MethodGet, "/static/style.css", "")
 		if !strings.HasPrefix(css.Header().Get("Content-Type"), "text/css") || !strings.Contains(css.Body.String(), ".level-red") {
 			t.Errorf("style.css: %s %q", css.Header().Get("Content-Type"), css.Body.String()[:min(40, css.Body.Len())])
+		}
+		js := h.do(http.MethodGet, "/static/app.js", "")
+		if !strings.Contains(js.Header().Get("Content-Type"), "javascript") || !strings.Contains(js.Body.String(), "/v1/public/stream") {
+			t.Errorf("app.js: %s", js.Header().Get("Content-Type"))
+		}
+		// The script's data island is JSON the browser can parse.
+		_, island, _ := strings.Cut(zh, `<script type="application/json" id="page-data">`)
+		island, _, _ = strings.Cut(island, "</script>")
+		var data struct {
+			Lang  string            `json:"lang"`
+			Items map[string]string `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(island), &data); err != nil || data.Lang != "zh-CN" || !strings.HasPrefix(data.Items["n95-respirator"], "医用防护口罩") {
+			t.Errorf("page data %q: %+v %v", island[:min(80, len(island))], data, err)
 		}
 	})
 
@@ -395,6 +417,7 @@ func TestDisclosureComponent(t *testing.T) {
 		a3 := events.Allocation{AllocationID: "alloc_3", NeedID: "need_2", HospitalID: "org_h1", HospitalRegion: "420100", Item: "goggles",
 			Quantity: 20, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", SourceRegion: "330100", DecidedBy: "policy-v1", Reason: "nearest source"}
 		h.publish(allocation(1, "proposed", events.AllocationProposedType, 0, 0, 8, a3))
+		testkit.Eventually(t, 10*time.Second, func() bool { return len(h.m.App.Flows()) == 3 }, "alloc_3 applied")
 		if n := len(decode[list[flow]](t, h.get("/v1/public/export/flows.json")).Items); n != 3 {
 			t.Fatalf("live flows %d, want 3", n)
 		}
@@ -461,6 +484,16 @@ func TestDisclosureComponent(t *testing.T) {
 func TestStreamCarriesChanges(t *testing.T) {
 	h := start(t)
 	h.publish(seed()[:7]...) // orgs, needs, capacity, donation; no allocation yet
+	// CaughtUp can answer before a new consumer pulled its first events:
+	// wait for the capacity and the donation (last on their streams).
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		for _, s := range h.m.App.Summary() {
+			if s.Item == "n95-respirator" && s.AvailableCapacity == 5000 && s.Needed == 1000 {
+				return true
+			}
+		}
+		return false
+	}, "seed applied")
 	srv := httptest.NewServer(h.m.Handler())
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(t.Context())
