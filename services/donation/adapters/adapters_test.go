@@ -12,6 +12,7 @@ import (
 	"github.com/aidflow/aidflow/services/donation/adapters/adapterstest"
 	"github.com/aidflow/aidflow/services/donation/adapters/memory"
 	donationmongo "github.com/aidflow/aidflow/services/donation/adapters/mongo"
+	"github.com/aidflow/aidflow/services/donation/domain"
 	"github.com/aidflow/aidflow/shared/bus"
 	"github.com/aidflow/aidflow/shared/outbox"
 	"github.com/aidflow/aidflow/shared/testkit"
@@ -28,7 +29,7 @@ func TestMemoryRepositories(t *testing.T) {
 				}
 			}
 			return out
-		}}
+		}, Reopen: func(*testing.T) domain.Repository { return r }}
 	})
 }
 
@@ -44,8 +45,16 @@ func TestMongoRepositories(t *testing.T) {
 	adapterstest.RunRepositorySuite(t, func(t *testing.T) adapterstest.Subject {
 		db := client.Database(testkit.DBName(t))
 		// The relay never runs here, so events stay in the outbox.
+		open := func(t *testing.T) domain.Repository {
+			r, err := donationmongo.NewDonations(ctx, db, outbox.NewRelay(b, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
 		return adapterstest.Subject{
-			Donations: donationmongo.NewDonations(db, outbox.NewRelay(b, nil)),
+			Donations: open(t),
+			Reopen:    open,
 			Orgs:      donationmongo.NewOrgs(db),
 			Events: func(t *testing.T, id string) []events.Envelope {
 				return outboxOf(t, db.Collection(donationmongo.DonationsCollection), id)

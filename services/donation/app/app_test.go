@@ -160,3 +160,42 @@ func TestGetDonationAndJourney(t *testing.T) {
 		t.Errorf("orphan code: %v", err)
 	}
 }
+
+func TestFlagOverdueGifts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	directed, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: "org_h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		after time.Duration
+		want  int
+	}{{71 * time.Hour, 0}, {72 * time.Hour, 1}, {96 * time.Hour, 0}} {
+		f.app.Now = func() time.Time { return now.Add(tt.after) }
+		n, err := f.app.FlagOverdueGifts(ctx)
+		if err != nil || n != tt.want {
+			t.Fatalf("after %s: flagged %d, %v; want %d", tt.after, n, err, tt.want)
+		}
+	}
+	got, _, err := f.app.GetDonation(ctx, donor, directed.ID)
+	if err != nil || got.OverdueAt == nil || !got.OverdueAt.Equal(now.Add(72*time.Hour)) {
+		t.Fatalf("donation %+v %v", got, err)
+	}
+	j, err := f.app.PublicJourney(ctx, directed.TrackingCode)
+	if err != nil || len(j.Flags) != 1 || j.Flags[0] != domain.FlagDirectedGiftOverdue {
+		t.Errorf("journey %+v %v", j, err)
+	}
+	var overdue []events.Envelope
+	for _, e := range f.donations.Events() {
+		if e.Type == events.DirectedGiftOverdueType {
+			overdue = append(overdue, e)
+		}
+	}
+	if len(overdue) != 1 || overdue[0].Subject != directed.ID {
+		t.Errorf("overdue events %+v", overdue)
+	}
+}

@@ -71,6 +71,9 @@ type Donation struct {
 	PublicName string
 	Anonymous  bool
 	CreatedAt  time.Time
+	// OverdueAt is when the overdue sweep flagged this directed gift as
+	// not delivered by DueAt; nil when not flagged.
+	OverdueAt *time.Time
 	// Allocations are the matcher's allocations of these units, by id.
 	Allocations map[string]Allocation
 }
@@ -93,6 +96,10 @@ func (d Donation) Clone() Donation {
 		allocs[id] = a.clone()
 	}
 	d.Allocations = allocs
+	if d.OverdueAt != nil {
+		t := *d.OverdueAt
+		d.OverdueAt = &t
+	}
 	return d
 }
 
@@ -239,6 +246,10 @@ type Repository interface {
 	// the result with the events change returns. When change returns
 	// ErrNoChange nothing is written and the current donation is returned.
 	Update(ctx context.Context, id string, change func(*Donation) ([]events.Envelope, error)) (Donation, error)
+	// DueDirected returns the ids of watched donations (Donation.Watched)
+	// whose DueAt is at or before now, in id order. Served from memory: the
+	// store scans whole collections for any filter but _id.
+	DueDirected(ctx context.Context, now time.Time) ([]string, error)
 }
 
 // Orgs is the service's own view of the registry's organizations.

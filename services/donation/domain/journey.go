@@ -12,9 +12,13 @@ import (
 type Journey struct {
 	TrackingCode string
 	// DonorName is the public name; empty when anonymous or not given.
-	DonorName   string
-	PledgedAt   time.Time
-	Status      string
+	DonorName string
+	PledgedAt time.Time
+	Status    string
+	// Flags are the donation's flags (Donation.Flags); OverdueAt is when
+	// it was flagged overdue, nil when not.
+	Flags       []string
+	OverdueAt   *time.Time
 	Items       []JourneyItem
 	Allocations []JourneyAllocation
 }
@@ -45,7 +49,11 @@ type JourneyAllocation struct {
 // Journey builds the public journey. hospitalName gives a receiving
 // hospital's public name (an institution's name, from the registry).
 func (d Donation) Journey(hospitalName func(id string) string) Journey {
-	j := Journey{TrackingCode: FormatTrackingCode(d.TrackingCode), PledgedAt: d.CreatedAt, Status: d.Status()}
+	j := Journey{TrackingCode: FormatTrackingCode(d.TrackingCode), PledgedAt: d.CreatedAt, Status: d.Status(), Flags: d.Flags()}
+	if d.OverdueAt != nil {
+		t := *d.OverdueAt
+		j.OverdueAt = &t
+	}
 	if !d.Anonymous {
 		j.DonorName = d.PublicName
 	}

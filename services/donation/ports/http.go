@@ -84,14 +84,24 @@ type DonationJSON struct {
 	Status       string           `json:"status"`
 	Allocations  []AllocationJSON `json:"allocations"`
 	CreatedAt    time.Time        `json:"created_at"`
+	// DueAt is when a directed gift should be delivered by; left out of
+	// an undirected one.
+	DueAt *time.Time `json:"due_at,omitempty"`
+	// Flags is ["directed_gift_overdue"] once the sweep flagged it.
+	Flags            []string   `json:"flags"`
+	OverdueFlaggedAt *time.Time `json:"overdue_flagged_at,omitempty"`
 }
 
 func toJSON(d domain.Donation, names map[string]string) DonationJSON {
 	j := DonationJSON{ID: d.ID, TrackingCode: domain.FormatTrackingCode(d.TrackingCode), DonorID: d.DonorID, Region: d.DirectedRegion,
 		HospitalID: d.DirectedHospitalID, Anonymous: d.Anonymous, Status: d.Status(), CreatedAt: d.CreatedAt,
-		Items: []LineJSON{}, Allocations: []AllocationJSON{}}
+		Items: []LineJSON{}, Allocations: []AllocationJSON{}, Flags: d.Flags(), OverdueFlaggedAt: d.OverdueAt}
 	if !d.Anonymous {
 		j.PublicName = d.PublicName
+	}
+	if d.Directed() {
+		due := d.DueAt()
+		j.DueAt = &due
 	}
 	for i, p := range d.Progress() {
 		l := d.Lines[i]
@@ -161,17 +171,21 @@ type JourneyAllocationJSON struct {
 
 // JourneyJSON is the public journey of a donation.
 type JourneyJSON struct {
-	TrackingCode string                  `json:"tracking_code"`
-	DonorName    string                  `json:"donor_name,omitempty"`
-	PledgedAt    time.Time               `json:"pledged_at"`
-	Status       string                  `json:"status"`
-	Items        []JourneyItemJSON       `json:"items"`
-	Allocations  []JourneyAllocationJSON `json:"allocations"`
+	TrackingCode string    `json:"tracking_code"`
+	DonorName    string    `json:"donor_name,omitempty"`
+	PledgedAt    time.Time `json:"pledged_at"`
+	Status       string    `json:"status"`
+	// Flags is ["directed_gift_overdue"] once a directed gift was not
+	// delivered in time; OverdueFlaggedAt is when that was noticed.
+	Flags            []string                `json:"flags"`
+	OverdueFlaggedAt *time.Time              `json:"overdue_flagged_at,omitempty"`
+	Items            []JourneyItemJSON       `json:"items"`
+	Allocations      []JourneyAllocationJSON `json:"allocations"`
 }
 
 func journeyJSON(j domain.Journey) JourneyJSON {
 	out := JourneyJSON{TrackingCode: j.TrackingCode, DonorName: j.DonorName, PledgedAt: j.PledgedAt, Status: j.Status,
-		Items: []JourneyItemJSON{}, Allocations: []JourneyAllocationJSON{}}
+		Flags: append([]string{}, j.Flags...), OverdueFlaggedAt: j.OverdueAt, Items: []JourneyItemJSON{}, Allocations: []JourneyAllocationJSON{}}
 	for _, it := range j.Items {
 		out.Items = append(out.Items, JourneyItemJSON{Item: it.Item, Standard: it.Standard, Pledged: it.Pledged,
 			Allocated: it.Allocated, Dispatched: it.Dispatched, Delivered: it.Delivered})

@@ -9,6 +9,9 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
 	"github.com/aidflow/aidflow/services/donation/adapters/mongo"
@@ -38,6 +41,30 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Limiter replaces the token buckets (tests); nil uses them.
 	Limiter ports.Limiter
+	// OverdueSchedule is when directed gifts not delivered within 3 days
+	// are flagged (DONATION_OVERDUE_SCHEDULE: a cron spec such as
+	// "@every 10m" or "*/10 * * * *", read in UTC, or "off"; default
+	// "@every 10m"). Empty means the default.
+	OverdueSchedule string
+	// Clock replaces time.Now (tests); nil uses it.
+	Clock func() time.Time
+}
+
+// DefaultOverdueSchedule runs the overdue sweep every ten minutes: a gift
+// is flagged at most that late, and a sweep reads memory only.
+const DefaultOverdueSchedule = "@every 10m"
+
+// ScheduleOff disables the overdue sweep (tests drive it by hand).
+const ScheduleOff = "off"
+
+func parseSchedule(spec string) (cron.Schedule, error) {
+	if spec == "" {
+		spec = DefaultOverdueSchedule
+	}
+	if spec == ScheduleOff {
+		return nil, nil
+	}
+	return cron.ParseStandard(spec)
 }
 
 // LoadConfig reads the donation service's environment.
@@ -50,6 +77,9 @@ func LoadConfig(l *config.Loader) Config {
 	nets, err := ports.ParseCIDRs(l.List("DONATION_TRUSTED_PROXIES", nil))
 	l.Check("DONATION_TRUSTED_PROXIES", err == nil, fmt.Sprint(err))
 	c.TrustedProxies = nets
+	c.OverdueSchedule = l.String("DONATION_OVERDUE_SCHEDULE", DefaultOverdueSchedule)
+	_, err = parseSchedule(c.OverdueSchedule)
+	l.Check("DONATION_OVERDUE_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"@every 10m\" or \"*/10 * * * *\", or off: %v", err))
 	return c
 }
 
@@ -64,12 +94,16 @@ func New(ctx context.Context, cfg Config) (platform.Service, error) { return Ope
 
 // Open is New with the concrete type, for tests.
 func Open(ctx context.Context, cfg Config) (*Main, error) {
+	schedule, err := parseSchedule(cfg.OverdueSchedule)
+	if err != nil {
+		return nil, fmt.Errorf("DONATION_OVERDUE_SCHEDULE: %w", err)
+	}
 	spec, _ := openapi.Spec(Name)
 	p, err := platform.Open(ctx, cfg.Platform, spec)
 	if err != nil {
 		return nil, err
 	}
-	m, err := wire(ctx, p, cfg)
+	m, err := wire(ctx, p, cfg, schedule)
 	if err != nil {
 		p.Close()
 		return nil, err
@@ -77,11 +111,18 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	return m, nil
 }
 
-func wire(ctx context.Context, p *platform.Platform, cfg Config) (*Main, error) {
+func wire(ctx context.Context, p *platform.Platform, cfg Config, schedule cron.Schedule) (*Main, error) {
 	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collections...); err != nil {
 		return nil, err
 	}
-	a := app.New(mongo.NewDonations(p.DB, p.Relay), mongo.NewOrgs(p.DB), p.Log)
+	donations, err := mongo.NewDonations(ctx, p.DB, p.Relay)
+	if err != nil {
+		return nil, fmt.Errorf("load directed gifts: %w", err)
+	}
+	a := app.New(donations, mongo.NewOrgs(p.DB), p.Log)
+	if cfg.Clock != nil {
+		a.Now = cfg.Clock
+	}
 	lim := cfg.Limiter
 	if lim == nil {
 		perMinute, burst := cfg.LookupsPerMinute, cfg.LookupBurst
@@ -113,7 +154,32 @@ func wire(ctx context.Context, p *platform.Platform, cfg Config) (*Main, error) 
 		}
 		return nil
 	})
-	return &Main{P: p, App: a}, nil
+	m := &Main{P: p, App: a}
+	if schedule != nil {
+		p.OnStart(func(ctx context.Context) error { m.startOverdueSweep(ctx, schedule); return nil })
+	}
+	return m, nil
+}
+
+// startOverdueSweep flags overdue directed gifts on schedule until ctx
+// ends. Runs do not overlap: a slow one delays the next.
+func (m *Main) startOverdueSweep(ctx context.Context, schedule cron.Schedule) {
+	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.Schedule(schedule, cron.FuncJob(func() {
+		n, err := m.App.FlagOverdueGifts(ctx)
+		if err != nil && ctx.Err() == nil {
+			m.P.Log.Error("overdue sweep", "flagged", n, "err", err)
+			return
+		}
+		if n > 0 {
+			m.P.Log.Info("overdue sweep", "flagged", n)
+		}
+	}))
+	c.Start()
+	go func() {
+		<-ctx.Done()
+		<-c.Stop().Done()
+	}()
 }
 
 func (m *Main) Handler() http.Handler           { return m.P.HTTP }

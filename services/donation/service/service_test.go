@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -486,5 +487,63 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s %s as %s: %d, want %d (%v)", r.method, r.path, who, code, want, p)
 			}
 		}
+	}
+}
+
+// TestOverdueSweepFlagsDirectedGifts boots the service with a sweep every
+// second and a clock the test moves three days on, so the cron wiring, the
+// event and both answers are exercised.
+func TestOverdueSweepFlagsDirectedGifts(t *testing.T) {
+	var skew atomic.Int64
+	e := boot(t, func(c *service.Config) {
+		c.OverdueSchedule = "@every 1s"
+		c.Clock = func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }
+	})
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	code, d := e.call(t, "POST", "/v1/donations", donor.Token, `{"items":[{"item":"goggles","quantity":5}],"region":"420000"}`)
+	if code != 201 || d["due_at"] == nil || len(d["flags"].([]any)) != 0 {
+		t.Fatalf("pledge: %d %v", code, d)
+	}
+	_, plain := e.call(t, "POST", "/v1/donations", donor.Token, `{"items":[{"item":"goggles","quantity":5}]}`)
+	if _, ok := plain["due_at"]; ok {
+		t.Errorf("an undirected gift has no due date: %v", plain)
+	}
+	id, tracking := d["id"].(string), d["tracking_code"].(string)
+	skew.Store(int64(72*time.Hour + time.Minute))
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		_, got := e.call(t, "GET", "/v1/donations/"+id, donor.Token, "")
+		flags, _ := got["flags"].([]any)
+		return len(flags) == 1 && flags[0] == "directed_gift_overdue" && got["overdue_flagged_at"] != nil
+	}, "the directed gift flagged overdue")
+	if _, got := e.call(t, "GET", "/v1/donations/"+plain["id"].(string), donor.Token, ""); len(got["flags"].([]any)) != 0 {
+		t.Errorf("an undirected gift was flagged: %v", got)
+	}
+	_, j := e.call(t, "GET", "/v1/public/donations/"+tracking, "", "")
+	if flags, _ := j["flags"].([]any); len(flags) != 1 || flags[0] != "directed_gift_overdue" || j["overdue_flagged_at"] == nil {
+		t.Errorf("journey: %v", j)
+	}
+	v, err := validator.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var overdue []events.Envelope
+	testkit.Eventually(t, 5*time.Second, func() bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		overdue = overdue[:0]
+		for _, ev := range e.pledged {
+			if ev.Type == events.DirectedGiftOverdueType {
+				overdue = append(overdue, ev)
+			}
+		}
+		return len(overdue) == 1
+	}, "directed_gift_overdue on the bus")
+	raw, _ := json.Marshal(overdue[0])
+	if err := v.Event(raw); err != nil {
+		t.Errorf("the event does not match its schema: %v", err)
+	}
+	var data events.DirectedGiftOverdue
+	if err := overdue[0].Decode(&data); err != nil || data.DonationID != id || data.DirectedRegion != "420000" || data.Pledged != 5 || data.Delivered != 0 {
+		t.Errorf("event %+v %v", data, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,8 @@ type Subject struct {
 	Orgs      domain.Orgs
 	// Events returns the events stored with the donation id, oldest first.
 	Events func(t *testing.T, id string) []events.Envelope
+	// Reopen returns a repository over the same data, as after a restart.
+	Reopen func(t *testing.T) domain.Repository
 }
 
 var now = time.Date(2020, 2, 3, 8, 0, 0, 0, time.UTC)
@@ -138,6 +141,65 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		}
 		if n := len(s.Events(t, d.ID)); n != 0 {
 			t.Errorf("allocations publish nothing: %d events", n)
+		}
+	})
+	t.Run("directed gifts come due for the overdue sweep", func(t *testing.T) {
+		s := open(t)
+		directed := newDonation(t)
+		later := newDonation(t)
+		later.CreatedAt = now.Add(24 * time.Hour)
+		undirected := newDonation(t)
+		undirected.DirectedRegion = ""
+		delivered := newDonation(t)
+		delivered.Lines = delivered.Lines[:1]
+		for _, d := range []domain.Donation{directed, later, undirected, delivered} {
+			if err := s.Donations.Create(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := apply(s.Donations, delivered.ID, snapshot("a1", 1, "delivered", 100)); err != nil {
+			t.Fatal(err)
+		}
+		due := func(r domain.Repository, at time.Time) string {
+			t.Helper()
+			ids, err := r.DueDirected(ctx, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprint(ids)
+		}
+		both := fmt.Sprint(slices.Sorted(slices.Values([]string{directed.ID, later.ID})))
+		for at, want := range map[time.Time]string{
+			now.Add(domain.DirectedDeadline - time.Millisecond): "[]",
+			now.Add(domain.DirectedDeadline):                    "[" + directed.ID + "]",
+			now.Add(domain.DirectedDeadline + 24*time.Hour):     both,
+		} {
+			if got := due(s.Donations, at); got != want {
+				t.Errorf("due at %s: %s, want %s", at, got, want)
+			}
+		}
+		flagAt := now.Add(domain.DirectedDeadline + time.Hour)
+		got, err := s.Donations.Update(ctx, directed.ID, func(d *domain.Donation) ([]events.Envelope, error) {
+			ev, ok := d.FlagOverdue(flagAt, "donation")
+			if !ok {
+				return nil, domain.ErrNoChange
+			}
+			return []events.Envelope{ev}, nil
+		})
+		if err != nil || got.OverdueAt == nil {
+			t.Fatalf("flag: %+v %v", got, err)
+		}
+		stored, _ := s.Donations.Get(ctx, directed.ID)
+		if stored.OverdueAt == nil || !stored.OverdueAt.Equal(flagAt) {
+			t.Errorf("stored flag %v", stored.OverdueAt)
+		}
+		if evs := s.Events(t, directed.ID); len(evs) != 1 || evs[0].Type != events.DirectedGiftOverdueType {
+			t.Errorf("events %+v", evs)
+		}
+		for _, r := range []domain.Repository{s.Donations, s.Reopen(t)} {
+			if got := due(r, flagAt.Add(24*time.Hour)); got != "["+later.ID+"]" {
+				t.Errorf("after flagging: %s, want only %s", got, later.ID)
+			}
 		}
 	})
 	t.Run("concurrent allocations all count", func(t *testing.T) {

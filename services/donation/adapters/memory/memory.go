@@ -7,6 +7,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/donation/domain"
@@ -92,6 +93,19 @@ func (r *Donations) Update(_ context.Context, id string, change func(*domain.Don
 	r.donations[id] = d.Clone()
 	r.events = append(r.events, evs...)
 	return d, nil
+}
+
+func (r *Donations) DueDirected(_ context.Context, now time.Time) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := []string{}
+	for id, d := range r.donations {
+		if d.Watched() && !d.DueAt().After(now) {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // Orgs keeps organizations in a map.

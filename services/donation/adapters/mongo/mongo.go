@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -38,13 +39,57 @@ type Donations struct {
 	codes     *mongo.Collection
 	relay     *outbox.Relay
 	locks     keymutex.Map
+
+	mu sync.Mutex
+	// due holds the due time of every watched donation (directed, not
+	// flagged, not delivered): the overdue sweep reads it instead of
+	// scanning the collection.
+	due map[string]time.Time
 }
 
-// NewDonations stores donations in db and relays their events through relay.
-func NewDonations(db *mongo.Database, relay *outbox.Relay) *Donations {
+// NewDonations stores donations in db, relays their events through relay,
+// and loads the watched directed gifts with one read of the collection.
+func NewDonations(ctx context.Context, db *mongo.Database, relay *outbox.Relay) (*Donations, error) {
 	c := db.Collection(DonationsCollection)
 	relay.Watch(c)
-	return &Donations{donations: c, codes: db.Collection(CodesCollection), relay: relay}
+	r := &Donations{donations: c, codes: db.Collection(CodesCollection), relay: relay, due: map[string]time.Time{}}
+	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc donationDoc
+		if err := cur.Decode(&doc); err != nil {
+			return nil, err
+		}
+		r.watch(doc.donation())
+	}
+	return r, cur.Err()
+}
+
+// watch keeps d's entry in the due index current after a write.
+func (r *Donations) watch(d domain.Donation) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if d.Watched() {
+		r.due[d.ID] = d.DueAt()
+	} else {
+		delete(r.due, d.ID)
+	}
+}
+
+func (r *Donations) DueDirected(_ context.Context, now time.Time) ([]string, error) {
+	r.mu.Lock()
+	ids := []string{}
+	for id, due := range r.due {
+		if !due.After(now) {
+			ids = append(ids, id)
+		}
+	}
+	r.mu.Unlock()
+	slices.Sort(ids)
+	return ids, nil
 }
 
 type lineDoc struct {
@@ -81,6 +126,7 @@ type donationDoc struct {
 	PublicName         string              `bson:"public_name"`
 	Anonymous          bool                `bson:"anonymous"`
 	CreatedAt          time.Time           `bson:"created_at"`
+	OverdueAt          *time.Time          `bson:"overdue_at"`
 	Allocations        map[string]allocDoc `bson:"allocations"`
 }
 
@@ -95,7 +141,7 @@ func utc(t *time.Time) *time.Time {
 func toDoc(d domain.Donation) donationDoc {
 	doc := donationDoc{ID: d.ID, DonorID: d.DonorID, DonorRegion: d.DonorRegion, TrackingCode: d.TrackingCode,
 		DirectedRegion: d.DirectedRegion, DirectedHospitalID: d.DirectedHospitalID, PublicName: d.PublicName,
-		Anonymous: d.Anonymous, CreatedAt: d.CreatedAt, Lines: []lineDoc{}, Allocations: map[string]allocDoc{}}
+		Anonymous: d.Anonymous, CreatedAt: d.CreatedAt, OverdueAt: d.OverdueAt, Lines: []lineDoc{}, Allocations: map[string]allocDoc{}}
 	for _, l := range d.Lines {
 		doc.Lines = append(doc.Lines, lineDoc(l))
 	}
@@ -110,7 +156,7 @@ func toDoc(d domain.Donation) donationDoc {
 func (doc donationDoc) donation() domain.Donation {
 	d := domain.Donation{ID: doc.ID, DonorID: doc.DonorID, DonorRegion: doc.DonorRegion, TrackingCode: doc.TrackingCode,
 		DirectedRegion: doc.DirectedRegion, DirectedHospitalID: doc.DirectedHospitalID, PublicName: doc.PublicName,
-		Anonymous: doc.Anonymous, CreatedAt: doc.CreatedAt.UTC(), Allocations: map[string]domain.Allocation{}}
+		Anonymous: doc.Anonymous, CreatedAt: doc.CreatedAt.UTC(), OverdueAt: utc(doc.OverdueAt), Allocations: map[string]domain.Allocation{}}
 	for _, l := range doc.Lines {
 		d.Lines = append(d.Lines, domain.Line(l))
 	}
@@ -149,6 +195,9 @@ func (r *Donations) Create(ctx context.Context, d domain.Donation, evs ...events
 	err := r.relay.Insert(ctx, r.donations, toDoc(d), evs...)
 	if mongox.IsDuplicate(err) {
 		return domain.ErrExists
+	}
+	if err == nil {
+		r.watch(d)
 	}
 	return err
 }
@@ -190,6 +239,7 @@ func (r *Donations) Update(ctx context.Context, id string, change func(*domain.D
 		}
 		return domain.Donation{}, err
 	}
+	r.watch(d)
 	return d, nil
 }
 
