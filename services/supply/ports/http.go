@@ -73,17 +73,22 @@ type reportRequest struct {
 	UnitPrice    *literal `json:"unit_price"`
 }
 
+// input is the request as the domain reads it; a null price is no price.
+func (r reportRequest) input(item string) domain.ReportInput {
+	in := domain.ReportInput{Item: item, AvailableNow: r.AvailableNow, DailyRate: r.DailyRate,
+		LeadTimeDays: r.LeadTimeDays, Standard: r.Standard}
+	if r.UnitPrice != nil && *r.UnitPrice != "null" {
+		in.UnitPrice = string(*r.UnitPrice)
+	}
+	return in
+}
+
 func (h handlers) report(c echo.Context) error {
 	var req reportRequest
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	in := domain.ReportInput{Item: c.Param("item"), AvailableNow: req.AvailableNow, DailyRate: req.DailyRate,
-		LeadTimeDays: req.LeadTimeDays, Standard: req.Standard}
-	if req.UnitPrice != nil && *req.UnitPrice != "null" {
-		in.UnitPrice = string(*req.UnitPrice)
-	}
-	cp, err := h.app.ReportCapacity(c.Request().Context(), auth.From(c), in)
+	cp, err := h.app.ReportCapacity(c.Request().Context(), auth.From(c), req.input(c.Param("item")))
 	if err != nil {
 		return err
 	}
