@@ -34,7 +34,6 @@ import (
 	"math"
 	"math/bits"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -165,8 +164,8 @@ func Match(needs []Need, offers []Offer, today time.Time) []Decision {
 	get := func(item string) *market {
 		m := byItem[item]
 		if m == nil {
-			m = &market{item: item, pack: packSize(item), today: day, dist: map[[2]string]float64{}, sorted: map[string][]ranked{},
-				timely: map[string]*offerList{}, byHospital: map[string][]*offerState{}}
+			m = &market{item: item, pack: packSize(item), today: day, dist: map[[2]string]float64{}, sorted: map[baseKey]*base{},
+				byHospital: map[string][]*offerState{}}
 			byItem[item] = m
 		}
 		return m
@@ -371,19 +370,30 @@ type needState struct {
 // region, standards and due date share one list, so a water-filling round
 // counts each list once, and start skips the exhausted head (offers only
 // ever lose units during a solve).
+//
+// A shared list is a view of its base: the entries that arrive within due
+// days (noDue: all), filtered as they are walked, so needs due on
+// different days share one sorted slice.
 type offerList struct {
-	offers []*offerState
-	start  int
-	round  int  // the round usable was computed in
-	usable bool // some offer still has units
+	entries []ranked
+	due     int
+	start   int
+	round   int  // the round usable was computed in
+	usable  bool // some offer still has units
 }
 
-// live is the list without its exhausted head.
-func (l *offerList) live() []*offerState {
-	for l.start < len(l.offers) && l.offers[l.start].left <= 0 {
+// fits reports whether an entry arrives in time for the list's needs.
+func (l *offerList) fits(r ranked) bool {
+	return l.due == noDue || (r.arrival >= 0 && r.arrival <= l.due)
+}
+
+// live is the list without its head of exhausted or late offers; the
+// caller still skips the late ones further on (fits).
+func (l *offerList) live() []ranked {
+	for l.start < len(l.entries) && (l.entries[l.start].o.left <= 0 || !l.fits(l.entries[l.start])) {
 		l.start++
 	}
-	return l.offers[l.start:]
+	return l.entries[l.start:]
 }
 
 type offerState struct {
@@ -407,10 +417,7 @@ type market struct {
 	dist                 map[[2]string]float64
 	// sorted caches the undirected offers a (region, standards) pair may
 	// use, nearest first, with their arrival: many needs share both.
-	sorted map[string][]ranked
-	// timely caches the part of a sorted list that arrives within a number
-	// of days: needs due the same day share it.
-	timely map[string]*offerList
+	sorted map[baseKey]*base
 	// byHospital holds the donations directed to a hospital.
 	byHospital map[string][]*offerState
 
@@ -437,6 +444,18 @@ func (m *market) distance(a, b string) float64 {
 	return d
 }
 
+// baseKey names the needs that share a sorted list: one region, the same
+// accepted standards.
+type baseKey struct{ region, standards string }
+
+// base is the undirected offers such needs may use, nearest first, and the
+// part of it that arrives within a number of days (byDue): needs due the
+// same day share it.
+type base struct {
+	ranked []ranked
+	byDue  map[int]*offerList
+}
+
 // ranked is an offer with its distance and arrival from one region.
 type ranked struct {
 	o       *offerState
@@ -450,70 +469,62 @@ type ranked struct {
 // on the same day share its arrival filter; directed donations are few and
 // checked one by one.
 func (m *market) eligible(n *needState) *offerList {
-	key := n.Region + "\x00" + strings.Join(n.AcceptedStandards, "\x00")
-	base, ok := m.sorted[key]
-	if !ok {
+	k := baseKey{region: n.Region}
+	switch len(n.AcceptedStandards) {
+	case 0:
+	case 1:
+		k.standards = n.AcceptedStandards[0]
+	default:
+		k.standards = strings.Join(n.AcceptedStandards, "\x00")
+	}
+	b := m.sorted[k]
+	if b == nil {
+		b = &base{byDue: map[int]*offerList{}}
 		for _, o := range m.undirected {
 			if Admissible(*n.Need, *o.Offer) {
 				r := ranked{o: o, km: m.distance(n.Region, o.Region), arrival: -1}
 				if t, ok := TransitDays(r.km); ok {
 					r.arrival = max(o.LeadTimeDays, 0) + t
 				}
-				base = append(base, r)
+				b.ranked = append(b.ranked, r)
 			}
 		}
-		slices.SortFunc(base, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.km, b.km), cmp.Compare(a.o.ID, b.o.ID)) })
-		m.sorted[key] = base
+		slices.SortFunc(b.ranked, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.km, b.km), cmp.Compare(a.o.ID, b.o.ID)) })
+		m.sorted[k] = b
 	}
 	// Overdue and undated needs take any source (arrives).
 	due := n.tier.due
 	if due < 0 {
 		due = noDue
 	}
-	dueKey := key + "\x00" + strconv.Itoa(due)
-	shared, ok := m.timely[dueKey]
-	if !ok {
-		shared = &offerList{offers: make([]*offerState, 0, len(base))}
-		for _, r := range base {
-			if due == noDue || (r.arrival >= 0 && r.arrival <= due) {
-				shared.offers = append(shared.offers, r.o)
-			}
-		}
-		m.timely[dueKey] = shared
+	shared := b.byDue[due]
+	if shared == nil {
+		shared = &offerList{entries: b.ranked, due: due}
+		b.byDue[due] = shared
 	}
-	timely := shared.offers
-	var directed []*offerState
+	var directed []ranked
 	for _, list := range [][]*offerState{m.byHospital[n.HospitalID], m.directed} {
 		for _, o := range list {
 			if Eligible(*n.Need, *o.Offer) && m.arrives(n, o) {
-				directed = append(directed, o)
+				directed = append(directed, ranked{o: o, km: m.distance(n.Region, o.Region)})
 			}
 		}
 	}
-	all := timely
-	if len(n.Excluded) > 0 {
-		all = nil
-		for _, o := range timely {
-			if !slices.Contains(n.Excluded, o.ID) {
-				all = append(all, o)
-			}
+	if len(directed) == 0 && len(n.Excluded) == 0 {
+		return shared
+	}
+	// This need's own list: the shared one, less its exclusions, with the
+	// donations directed to it, already filtered by arrival.
+	own := &offerList{due: noDue, entries: directed}
+	for _, r := range b.ranked {
+		if shared.fits(r) && !slices.Contains(n.Excluded, r.o.ID) {
+			own.entries = append(own.entries, r)
 		}
 	}
-	if len(directed) == 0 {
-		if len(n.Excluded) == 0 {
-			return shared
-		}
-		return &offerList{offers: all}
+	if len(directed) > 0 {
+		slices.SortFunc(own.entries, func(a, b ranked) int { return cmp.Or(cmp.Compare(a.km, b.km), cmp.Compare(a.o.ID, b.o.ID)) })
 	}
-	all = append(slices.Clone(all), directed...)
-	m.sortByDistance(n.Region, all)
-	return &offerList{offers: all}
-}
-
-func (m *market) sortByDistance(from string, os []*offerState) {
-	slices.SortStableFunc(os, func(a, b *offerState) int {
-		return cmp.Or(cmp.Compare(m.distance(from, a.Region), m.distance(from, b.Region)), cmp.Compare(a.ID, b.ID))
-	})
+	return own
 }
 
 func (m *market) solve() []Decision {
@@ -554,8 +565,8 @@ func (m *market) fillTier(ns []*needState) {
 			l := n.list
 			if l.round != m.round {
 				l.round, l.usable = m.round, false
-				for _, o := range l.live() {
-					if o.left > 0 {
+				for _, r := range l.live() {
+					if o := r.o; o.left > 0 && l.fits(r) {
 						l.usable = true
 						if o.seen != m.round {
 							o.seen = m.round
@@ -640,7 +651,11 @@ func (m *market) quantity(want, needLeft, offerLeft int64) int64 {
 
 func (m *market) take(n *needState, want int64, scarce bool) bool {
 	moved := false
-	for _, o := range n.list.live() {
+	for _, r := range n.list.live() {
+		o := r.o
+		if !n.list.fits(r) {
+			continue
+		}
 		if want <= 0 || n.left <= 0 {
 			break
 		}
