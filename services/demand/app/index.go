@@ -169,3 +169,14 @@ func (x *Index) Held(hospitalID, item string) int64 {
 	}
 	return held
 }
+
+// Get returns the need held under id.
+func (x *Index) Get(id string) (domain.Need, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.byID[id]
+	if !ok {
+		return domain.Need{}, false
+	}
+	return e.need.Clone(), true
+}

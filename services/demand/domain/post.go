@@ -189,3 +189,11 @@ func checkStandards(v *apperr.Validation, in []string, item catalog.Item, known 
 	}
 	return slices.Clone(in)
 }
+
+// ImportRow is one data row of a CSV import: its line in the file (the
+// header is line 1; a spreadsheet's row number unless a cell holds a line
+// break) and what it asks for.
+type ImportRow struct {
+	Line  int
+	Input NewNeedInput
+}

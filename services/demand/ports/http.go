@@ -27,6 +27,9 @@ func Register(g *echo.Group, a *app.App) {
 	h := handlers{a}
 	hospital := auth.Require(auth.Hospital)
 	g.POST("/v1/needs", h.postNeed, hospital)
+	// echo reads ':' as a parameter; escaped, it is the literal of
+	// API-style custom methods (/v1/needs:import).
+	g.POST("/v1/needs\\:import", h.importNeeds, hospital)
 	g.GET("/v1/needs", h.listNeeds, auth.Require(auth.Hospital, auth.Regulator))
 	g.GET("/v1/needs/:id", h.getNeed)
 	g.GET("/v1/needs/:id/timeline", h.needTimeline)
@@ -108,15 +111,8 @@ func (h handlers) postNeed(c echo.Context) error {
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	qty := strings.TrimSpace(string(req.Quantity))
-	if qty == "null" {
-		qty = ""
-	}
 	cl := auth.From(c)
-	n, err := h.app.PostNeed(c.Request().Context(), domain.Poster{HospitalID: cl.OrgID, Region: cl.Region}, domain.NewNeedInput{
-		Item: req.Item, Quantity: qty, Urgency: req.Urgency, NeededBy: req.NeededBy,
-		AcceptedStandards: req.AcceptedStandards, Note: req.Note,
-	})
+	n, err := h.app.PostNeed(c.Request().Context(), domain.Poster{HospitalID: cl.OrgID, Region: cl.Region}, req.input())
 	if err != nil {
 		return err
 	}

@@ -328,29 +328,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	type route struct{ method, path, body string }
 	var (
-		post    = route{"POST", "/v1/needs", needBody("goggles", 1)}
-		list    = route{"GET", "/v1/needs", ""}
-		get     = route{"GET", "/v1/needs/" + n.ID, ""}
-		cancel  = route{"POST", "/v1/needs/" + n.ID + "/cancel", ""}
-		confirm = route{"POST", "/v1/needs/" + n.ID + "/confirm", ""}
-		missing = route{"GET", "/v1/needs/need_missing", ""}
-		history = route{"GET", "/v1/needs/" + n.ID + "/timeline", ""}
-		stock   = route{"POST", "/v1/stock-reports", `{"item":"goggles","on_hand":10,"daily_consumption":5}`}
-		stocks  = route{"GET", "/v1/stock-reports", ""}
+		post      = route{"POST", "/v1/needs", needBody("goggles", 1)}
+		list      = route{"GET", "/v1/needs", ""}
+		get       = route{"GET", "/v1/needs/" + n.ID, ""}
+		cancel    = route{"POST", "/v1/needs/" + n.ID + "/cancel", ""}
+		confirm   = route{"POST", "/v1/needs/" + n.ID + "/confirm", ""}
+		missing   = route{"GET", "/v1/needs/need_missing", ""}
+		importing = route{"POST", "/v1/needs:import", "item,quantity,urgency,needed_by\ngoggles,1,high," + time.Now().In(time.FixedZone("UTC+8", 8*3600)).Format("2006-01-02") + "\n"}
+		history   = route{"GET", "/v1/needs/" + n.ID + "/timeline", ""}
+		stock     = route{"POST", "/v1/stock-reports", `{"item":"goggles","on_hand":10,"daily_consumption":5}`}
+		stocks    = route{"GET", "/v1/stock-reports", ""}
 	)
 	want := map[string]map[route]int{
-		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401},
-		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401},
-		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200, history: 404},
-		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404},
-		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404},
-		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200, history: 200},
+		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401, importing: 401},
+		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401, importing: 401},
+		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200, history: 404, importing: 201},
+		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404, importing: 403},
+		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404, importing: 403},
+		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200, history: 200, importing: 403},
 		"owner":        {list: 200, get: 200, missing: 404, stocks: 200, history: 200},
 	}
 	for caller, routes := range want {
 		for rt, status := range routes {
 			t.Run(fmt.Sprintf("%s %s %s", caller, rt.method, rt.path), func(t *testing.T) {
-				r := h.do(rt.method, rt.path, callers[caller], rt.body)
+				var hdr []string
+				if rt == importing {
+					hdr = []string{"Content-Type", "text/csv"}
+				}
+				r := h.do(rt.method, rt.path, callers[caller], rt.body, hdr...)
 				if r.status != status {
 					t.Fatalf("status %d, want %d: %s", r.status, status, r.body)
 				}
@@ -402,8 +407,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if r := h.do("POST", "/v1/needs", victim.Token, needBody("goggles", 1)); r.status != http.StatusUnauthorized {
 			t.Errorf("revoked token may still post: %d", r.status)
 		}
-		for _, rt := range []route{stock, stocks, history} {
-			if r := h.do(rt.method, rt.path, victim.Token, rt.body); r.status != http.StatusUnauthorized {
+		for _, rt := range []route{stock, stocks, history, importing} {
+			if r := h.do(rt.method, rt.path, victim.Token, rt.body, "Content-Type", "text/csv"); r.status != http.StatusUnauthorized {
 				t.Errorf("revoked token: %s %s answered %d", rt.method, rt.path, r.status)
 			}
 		}
