@@ -79,6 +79,7 @@ var extraEndpoints = []endpoint{
 	{"GET", "/v1/audit/proof/consistency", "audit"},
 	{"GET", "/v1/audit/checkpoints", "audit"},
 	{"GET", "/v1/audit/orgs/{id}/events", "audit"},
+	{"GET", "/v1/audit/anomalies", "audit"},
 }
 
 var everyService = []string{"/healthz", "/readyz", "/metrics", "/openapi.json"}

@@ -32,3 +32,18 @@ func TestMongo(t *testing.T) {
 		return mongo.NewLog(db), mongo.NewCheckpoints(db, outbox.NewRelay(nil, nil))
 	})
 }
+
+func TestMemoryAnomalies(t *testing.T) {
+	adapterstest.RunAnomalySuite(t, func(*testing.T) domain.AnomalyStore { return memory.NewAnomalies() })
+}
+
+func TestMongoAnomalies(t *testing.T) {
+	client := testkit.MongoClient(t, testkit.SharedMongo(t))
+	adapterstest.RunAnomalySuite(t, func(t *testing.T) domain.AnomalyStore {
+		db := client.Database(testkit.DBName(t))
+		if err := mongox.EnsureCollections(t.Context(), db, mongo.Collections...); err != nil {
+			t.Fatal(err)
+		}
+		return mongo.NewAnomalies(db, outbox.NewRelay(nil, nil))
+	})
+}

@@ -24,15 +24,20 @@ const Source = "audit"
 type App struct {
 	Log         domain.LogStore
 	Checkpoints domain.CheckpointStore
-	Signer      *domain.Signer
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// Anomalies keeps raised anomalies; set it before Load.
+	Anomalies  domain.AnomalyStore
+	Thresholds domain.Thresholds
+	Signer     *domain.Signer
+	Now        func() time.Time
+	Logger     *slog.Logger
 
 	// mu serialises appends across every stream's consumer: the log has one
 	// order, and each append reads the tree the previous one wrote.
 	mu    sync.Mutex
 	size  int64
 	index *domain.Index
+	// watch is what the anomaly rules look at, fed every recorded event.
+	watch *domain.Watch
 	// pending is the last record's event id when its event-id document is
 	// not yet known to be written. Only the last record can be in that
 	// state: the next append writes it first, or fails.
@@ -44,6 +49,12 @@ type App struct {
 	// cpMu serialises signing, so concurrent triggers sign one checkpoint.
 	cpMu   sync.Mutex
 	latest *domain.Checkpoint
+	// anMu guards raised: every anomaly raised, in the order raised
+	// (listing pages through it), and their ids.
+	anMu     sync.Mutex
+	raised   []domain.Anomaly
+	raisedID map[string]bool
+
 	// cpSizes is the size of every checkpoint signed, ascending: the
 	// history is listed and proofs are checked against it without a scan.
 	cpSizes []int64
@@ -56,7 +67,8 @@ type tail struct {
 
 // New returns the use cases; call Load before anything else.
 func New(log domain.LogStore, cps domain.CheckpointStore, signer *domain.Signer) *App {
-	return &App{Log: log, Checkpoints: cps, Signer: signer, Now: time.Now, Logger: logging.Discard(), index: domain.NewIndex()}
+	return &App{Log: log, Checkpoints: cps, Signer: signer, Now: time.Now, Logger: logging.Discard(), index: domain.NewIndex(),
+		watch: domain.NewWatch(), Thresholds: domain.DefaultThresholds, raisedID: map[string]bool{}}
 }
 
 // Load reads the stored log into memory (its size and the query index)
@@ -67,6 +79,9 @@ func (a *App) Load(ctx context.Context) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.index = domain.NewIndex()
+	a.watch = domain.NewWatch()
+	// Records are scanned in no particular order; the watch takes events
+	// in any order (domain.Watch.Observe).
 	var count int64
 	a.size = 0
 	err := a.Log.ScanRecords(ctx, func(r domain.Record) error {
@@ -79,6 +94,7 @@ func (a *App) Load(ctx context.Context) error {
 			return nil
 		}
 		a.index.Set(r.Index, e)
+		a.watch.Observe(e)
 		return nil
 	})
 	if err != nil {
@@ -98,6 +114,9 @@ func (a *App) Load(ctx context.Context) error {
 		}
 	}
 	if err := a.settle(ctx); err != nil {
+		return err
+	}
+	if err := a.loadAnomalies(ctx); err != nil {
 		return err
 	}
 	sizes, err := a.Checkpoints.Sizes(ctx)
@@ -147,6 +166,7 @@ func (a *App) settle(ctx context.Context) error {
 			continue
 		}
 		a.index.Set(r.Index, e)
+		a.watch.Observe(e)
 		a.pending = &tail{eventID: e.ID, index: r.Index}
 	}
 	if a.pending != nil {

@@ -23,6 +23,7 @@ var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 type fixture struct {
 	log *memory.Log
 	cps *memory.Checkpoints
+	ans *memory.Anomalies
 	app *app.App
 }
 
@@ -41,7 +42,7 @@ func newSigner(tb testing.TB) *domain.Signer {
 
 func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
-	f := &fixture{log: memory.NewLog(), cps: memory.NewCheckpoints()}
+	f := &fixture{log: memory.NewLog(), cps: memory.NewCheckpoints(), ans: memory.NewAnomalies()}
 	f.app = f.open(tb, newSigner(tb))
 	return f
 }
@@ -50,6 +51,7 @@ func newFixture(tb testing.TB) *fixture {
 func (f *fixture) open(tb testing.TB, s *domain.Signer) *app.App {
 	tb.Helper()
 	a := app.New(f.log, f.cps, s)
+	a.Anomalies = f.ans
 	a.Now = func() time.Time { return t0 }
 	if err := a.Load(context.Background()); err != nil {
 		tb.Fatal(err)
@@ -263,7 +265,7 @@ func TestVerifyComparesWithTheSignedCheckpoint(t *testing.T) {
 	}
 	// A rewrite of records and tree together: a fresh log with other
 	// events, under the same checkpoint history.
-	forged := &fixture{log: memory.NewLog(), cps: f.cps}
+	forged := &fixture{log: memory.NewLog(), cps: f.cps, ans: memory.NewAnomalies()}
 	w := forged.open(t, newSigner(t))
 	for i := range 4 {
 		mustAppend(t, w, need(i+10, "h1"))
@@ -273,7 +275,7 @@ func TestVerifyComparesWithTheSignedCheckpoint(t *testing.T) {
 		t.Fatalf("verify of a rewritten log = %+v, %v; want not ok", v, err)
 	}
 	// A log cut shorter than its checkpoint names the first missing record.
-	cut := &fixture{log: memory.NewLog(), cps: f.cps}
+	cut := &fixture{log: memory.NewLog(), cps: f.cps, ans: memory.NewAnomalies()}
 	c := cut.open(t, newSigner(t))
 	for i := range 2 {
 		mustAppend(t, c, need(i, "h1"))

@@ -54,3 +54,14 @@ type CheckpointStore interface {
 	// It reads the whole history (its keys), so it runs at start.
 	Sizes(ctx context.Context) ([]int64, error)
 }
+
+// AnomalyStore keeps raised anomalies, one per rule and subject (keyed by
+// Anomaly.ID), each saved with its anomaly_raised event in one write.
+type AnomalyStore interface {
+	// Raise saves a new anomaly with evs; false (and no event) when one
+	// of that ID was raised before.
+	Raise(ctx context.Context, a Anomaly, evs ...events.Envelope) (bool, error)
+	// All returns every raised anomaly, in no particular order. It reads
+	// the whole collection, so it runs at start.
+	All(ctx context.Context) ([]Anomaly, error)
+}

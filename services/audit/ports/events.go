@@ -23,6 +23,13 @@ func Streams() []string {
 	return out
 }
 
+// AnomalySpec records the audit service's own anomaly_raised events in
+// the log (but not its checkpoint_signed ones, see Streams): anomalies
+// are findings the public should be able to verify were not withdrawn.
+func AnomalySpec() bus.ConsumerSpec {
+	return bus.ConsumerSpec{Name: "audit-anomalies", Stream: app.Source, Types: []string{events.AnomalyRaisedType}}
+}
+
 // ConsumerSpec is the durable consumer of one stream: every type, one
 // event at a time so the log keeps each stream's order.
 func ConsumerSpec(stream string) bus.ConsumerSpec {

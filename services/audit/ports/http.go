@@ -29,6 +29,7 @@ func Register(authed *echo.Group, public *echo.Echo, a *app.App) {
 	authed.GET("/v1/audit/events", h.listEvents, reg)
 	authed.GET("/v1/audit/orgs/:id/events", h.orgEvents, reg)
 	authed.GET("/v1/audit/verify", h.verify, reg)
+	authed.GET("/v1/audit/anomalies", h.listAnomalies, reg)
 	authed.GET("/v1/audit/proof/inclusion", h.proveInclusion, reg)
 	authed.GET("/v1/audit/proof/consistency", h.proveConsistency, reg)
 	public.GET("/v1/public/checkpoint", h.checkpoint)
@@ -249,4 +250,34 @@ func (h handlers) proveConsistency(c echo.Context) error {
 		out.FromCheckpoint = &fc
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// anomalyJSON is a raised anomaly: the anomaly_raised event's data.
+type anomalyJSON struct {
+	events.AnomalyRaised
+}
+
+func (h handlers) listAnomalies(c echo.Context) error {
+	p, err := httpx.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	q := app.AnomalyQuery{Rule: c.QueryParam("rule"), OrgID: c.QueryParam("org_id"), Item: c.QueryParam("item"), After: -1, Limit: p.Limit}
+	if p.After != "" {
+		n, err := strconv.Atoi(p.After)
+		if err != nil || n < 0 {
+			return apperr.New(apperr.Invalid, "cursor is not one this server gave out")
+		}
+		q.After = n
+	}
+	got, more := h.app.ListAnomalies(q)
+	items := make([]anomalyJSON, 0, len(got))
+	for _, x := range got {
+		items = append(items, anomalyJSON{x.Event()})
+	}
+	next := ""
+	if more && len(got) > 0 {
+		next = httpx.EncodeCursor(strconv.Itoa(got[len(got)-1].Position))
+	}
+	return c.JSON(http.StatusOK, httpx.NewList(items, next))
 }

@@ -28,6 +28,10 @@ const Name = "audit"
 // grew) unless AIDFLOW_CHECKPOINT_EVERY says otherwise.
 const DefaultCheckpointEvery = time.Minute
 
+// DefaultAnomalyEvery is how often the anomaly rules run unless
+// AIDFLOW_ANOMALY_EVERY says otherwise.
+const DefaultAnomalyEvery = 5 * time.Minute
+
 // Config is the audit service's configuration.
 type Config struct {
 	Platform platform.Config
@@ -39,6 +43,9 @@ type Config struct {
 	// CheckpointEvery is the signing schedule (AIDFLOW_CHECKPOINT_EVERY,
 	// default 1m, at least 1s).
 	CheckpointEvery time.Duration
+	// AnomalyEvery is how often the anomaly rules run
+	// (AIDFLOW_ANOMALY_EVERY, default 5m, at least 1s).
+	AnomalyEvery time.Duration
 }
 
 // LoadConfig reads the audit service's environment.
@@ -51,6 +58,8 @@ func LoadConfig(l *config.Loader) Config {
 	}
 	c.CheckpointEvery = l.Duration("AIDFLOW_CHECKPOINT_EVERY", DefaultCheckpointEvery)
 	l.Check("AIDFLOW_CHECKPOINT_EVERY", c.CheckpointEvery >= time.Second, "must be at least 1s")
+	c.AnomalyEvery = l.Duration("AIDFLOW_ANOMALY_EVERY", DefaultAnomalyEvery)
+	l.Check("AIDFLOW_ANOMALY_EVERY", c.AnomalyEvery >= time.Second, "must be at least 1s")
 	return c
 }
 
@@ -72,6 +81,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.CheckpointEvery <= 0 {
 		cfg.CheckpointEvery = DefaultCheckpointEvery
 	}
+	if cfg.AnomalyEvery <= 0 {
+		cfg.AnomalyEvery = DefaultAnomalyEvery
+	}
 	signer, err := domain.NewSigner(cfg.KeyName, cfg.SigningKey)
 	if err != nil {
 		return nil, fmt.Errorf("AIDFLOW_AUDIT_SIGNING_KEY: %w", err)
@@ -87,6 +99,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	a := app.New(mongo.NewLog(p.DB), mongo.NewCheckpoints(p.DB, p.Relay), signer)
 	a.Logger = p.Log
+	a.Anomalies = mongo.NewAnomalies(p.DB, p.Relay)
 	if err := a.Load(ctx); err != nil {
 		p.Close()
 		return nil, err
@@ -98,23 +111,36 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 				return err
 			}
 		}
-		return nil
+		return p.Consume(ctx, ports.AnomalySpec(), ports.Appender(a))
 	})
 	p.OnStart(func(ctx context.Context) error { return startCheckpoints(ctx, p, a, cfg.CheckpointEvery) })
+	p.OnStart(func(ctx context.Context) error {
+		return every(ctx, cfg.AnomalyEvery, func() {
+			if _, err := a.RaiseAnomalies(ctx); err != nil && ctx.Err() == nil {
+				p.Log.ErrorContext(ctx, "raise anomalies", "err", err)
+			}
+		})
+	})
 	return &Main{P: p, App: a}, nil
 }
 
 // startCheckpoints signs one checkpoint now and then on the schedule; a
 // tick when the log has not grown signs nothing.
-func startCheckpoints(ctx context.Context, p *platform.Platform, a *app.App, every time.Duration) error {
+func startCheckpoints(ctx context.Context, p *platform.Platform, a *app.App, interval time.Duration) error {
 	sign := func() {
 		if _, err := a.SignCheckpoint(ctx); err != nil && ctx.Err() == nil {
 			p.Log.ErrorContext(ctx, "sign checkpoint", "err", err)
 		}
 	}
 	sign()
-	c := cron.New()
-	c.Schedule(cron.Every(every), cron.FuncJob(sign))
+	return every(ctx, interval, sign)
+}
+
+// every runs job on a cron schedule until ctx ends; a run still going
+// when the next is due is skipped rather than doubled.
+func every(ctx context.Context, interval time.Duration, job func()) error {
+	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	c.Schedule(cron.Every(interval), cron.FuncJob(job))
 	c.Start()
 	go func() {
 		<-ctx.Done()

@@ -512,6 +512,8 @@ func TestLoadConfig(t *testing.T) {
 		{"bad key", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": "secret"}, "AIDFLOW_AUDIT_SIGNING_KEY", 0},
 		{"bad schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "often"}, "AIDFLOW_CHECKPOINT_EVERY", 0},
 		{"schedule too fast", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "10ms"}, "AIDFLOW_CHECKPOINT_EVERY", 0},
+		{"anomaly schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_ANOMALY_EVERY": "1m"}, "", time.Minute},
+		{"anomaly schedule too fast", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_ANOMALY_EVERY": "1ms"}, "AIDFLOW_ANOMALY_EVERY", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -531,9 +533,89 @@ func TestLoadConfig(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || c.SigningKey == nil || c.KeyName != "aidflow.audit" || c.CheckpointEvery != tt.every {
+			wantAnomaly := service.DefaultAnomalyEvery
+			if s := tt.env["AIDFLOW_ANOMALY_EVERY"]; s != "" {
+				wantAnomaly, _ = time.ParseDuration(s)
+			}
+			if err != nil || c.SigningKey == nil || c.KeyName != "aidflow.audit" || c.CheckpointEvery != tt.every || c.AnomalyEvery != wantAnomaly {
 				t.Fatalf("config %+v, %v", c, err)
 			}
 		})
+	}
+}
+
+func TestAuditAnomalies(t *testing.T) {
+	h := start(t)
+	meta := func(subject, org string, hours int) events.Meta {
+		return events.Meta{Subject: subject, OrgID: org, Item: "n95-respirator", Time: t0.Add(time.Duration(hours) * time.Hour)}
+	}
+	a := events.Allocation{AllocationID: "alloc_1", Version: 2, NeedID: "need_1", HospitalID: "org_h1", HospitalRegion: "420100", Item: "n95-respirator",
+		Quantity: 1000, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", SourceRegion: "330100", Status: "accepted"}
+	var evs []events.Envelope
+	// Accepted long before now (the test's clock is the real one): late.
+	evs = append(evs, events.MustNew("matcher", events.AllocationEvent{Type: events.AllocationAcceptedType, Allocation: a}, meta("alloc_1", "org_h1", 0)))
+	for i, price := range []int64{100, 110, 120, 1000} {
+		id := fmt.Sprintf("cap_%d", i)
+		org := fmt.Sprintf("org_m%d", i)
+		evs = append(evs, events.MustNew("supply", events.CapacityReported{CapacityID: id, ManufacturerID: org, Item: "n95-respirator", Region: "330100", AvailableNow: 10, Revision: 1, UnitPrice: price}, meta(id, org, 1)))
+	}
+	h.publish(evs...)
+	testkit.Eventually(t, 10*time.Second, func() bool { return h.m.App.Size() == int64(len(evs)) }, "events recorded")
+	raised, err := h.m.App.RaiseAnomalies(t.Context())
+	if err != nil || len(raised) != 2 {
+		t.Fatalf("raised %+v, %v; want 2", raised, err)
+	}
+	// Each anomaly_raised event comes back through the bus into the log.
+	testkit.Eventually(t, 10*time.Second, func() bool { return h.m.App.Size() == int64(len(evs))+2 }, "anomalies recorded in the log")
+	if again, err := h.m.App.RaiseAnomalies(t.Context()); err != nil || len(again) != 0 {
+		t.Fatalf("raised again: %+v, %v", again, err)
+	}
+
+	regulator := h.iss.Org(t, auth.Regulator, "110000").Token
+	for _, tt := range []struct {
+		who, token string
+		want       int
+	}{
+		{"no token", "", http.StatusUnauthorized},
+		{"hospital", h.iss.Org(t, auth.Hospital, "420100").Token, http.StatusForbidden},
+		{"manufacturer", h.iss.Org(t, auth.Manufacturer, "330100").Token, http.StatusForbidden},
+		{"regulator", regulator, http.StatusOK},
+	} {
+		if code, body := h.get("/v1/audit/anomalies", tt.token); code != tt.want {
+			t.Errorf("anomalies as %s = %d %s, want %d", tt.who, code, body, tt.want)
+		}
+	}
+	type page struct {
+		Items []events.AnomalyRaised `json:"items"`
+		Next  string                 `json:"next"`
+	}
+	_, body := h.get("/v1/audit/anomalies?limit=1", regulator)
+	p1 := decode[page](t, body)
+	_, body = h.get("/v1/audit/anomalies?limit=1&cursor="+url.QueryEscape(p1.Next), regulator)
+	p2 := decode[page](t, body)
+	got := []string{}
+	for _, x := range append(p1.Items, p2.Items...) {
+		got = append(got, x.AnomalyID)
+	}
+	slices.Sort(got)
+	if want := []string{"accepted_not_dispatched:alloc_1", "price_above_median:cap_3"}; !slices.Equal(got, want) || p2.Next != "" {
+		t.Fatalf("listed %v (next %q), want %v", got, p2.Next, want)
+	}
+	_, body = h.get("/v1/audit/anomalies?org_id=org_m3", regulator)
+	if p := decode[page](t, body); len(p.Items) != 1 || p.Items[0].Rule != "price_above_median" || p.Items[0].Threshold == "" {
+		t.Fatalf("org_m3's anomalies: %s", body)
+	}
+	_, body = h.get("/v1/audit/events?type="+events.AnomalyRaisedType, regulator)
+	if p := decode[page](t, body); len(p.Items) != 2 {
+		t.Fatalf("recorded anomalies: %s", body)
+	}
+	// A restart keeps them, and raises nothing new.
+	h.stop()
+	h.boot()
+	if again, err := h.m.App.RaiseAnomalies(t.Context()); err != nil || len(again) != 0 {
+		t.Fatalf("raised after restart: %+v, %v", again, err)
+	}
+	if code, body := h.get("/v1/audit/anomalies", regulator); code != http.StatusOK || len(decode[page](t, body).Items) != 2 {
+		t.Fatalf("after restart: %d %s", code, body)
 	}
 }

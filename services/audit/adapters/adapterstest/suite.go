@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,5 +137,36 @@ func testCheckpoints(t *testing.T, newStores Stores) {
 	}
 	if sizes, err := cps.Sizes(ctx); err != nil || !slices.Equal(sizes, []int64{0, 3, 9}) {
 		t.Fatalf("Sizes = %v, %v", sizes, err)
+	}
+}
+
+// RunAnomalySuite runs the anomaly store contract.
+func RunAnomalySuite(t *testing.T, newStore func(t *testing.T) domain.AnomalyStore) {
+	ctx := context.Background()
+	s := newStore(t)
+	at := time.Date(2026, 3, 3, 8, 0, 0, 0, time.UTC)
+	a := domain.Anomaly{ID: "accepted_not_dispatched:alloc_1", Rule: "accepted_not_dispatched", SubjectKind: "allocation", SubjectID: "alloc_1",
+		OrgID: "org_m1", Item: "goggles", Region: "330100", Threshold: "dispatched within 48h", Observed: "accepted 50h ago", Since: at.Add(-50 * time.Hour), RaisedAt: at}
+	ev := events.MustNew("audit", a.Event(), events.Meta{Subject: a.ID})
+	if ok, err := s.Raise(ctx, a, ev); err != nil || !ok {
+		t.Fatalf("Raise = %v, %v", ok, err)
+	}
+	again := a
+	again.Observed = "accepted 60h ago"
+	if ok, err := s.Raise(ctx, again, ev); err != nil || ok {
+		t.Fatalf("second Raise of the same rule and subject = %v, %v; want false", ok, err)
+	}
+	b := a
+	b.ID, b.Rule = "dispatched_no_receipt:alloc_1", "dispatched_no_receipt"
+	if ok, err := s.Raise(ctx, b); err != nil || !ok {
+		t.Fatalf("another rule, same subject = %v, %v", ok, err)
+	}
+	all, err := s.All(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("All = %v, %v", all, err)
+	}
+	slices.SortFunc(all, func(x, y domain.Anomaly) int { return strings.Compare(x.ID, y.ID) })
+	if all[0] != a {
+		t.Fatalf("stored %+v, want %+v", all[0], a)
 	}
 }

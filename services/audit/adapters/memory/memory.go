@@ -231,3 +231,34 @@ func (c *Checkpoints) Sizes(context.Context) ([]int64, error) {
 	slices.Sort(out)
 	return out, nil
 }
+
+// Anomalies is an in-memory domain.AnomalyStore.
+type Anomalies struct {
+	mu     sync.Mutex
+	byID   map[string]domain.Anomaly
+	Events []events.Envelope
+}
+
+// NewAnomalies returns an empty store.
+func NewAnomalies() *Anomalies { return &Anomalies{byID: map[string]domain.Anomaly{}} }
+
+func (s *Anomalies) Raise(_ context.Context, a domain.Anomaly, evs ...events.Envelope) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.byID[a.ID]; ok {
+		return false, nil
+	}
+	s.byID[a.ID] = a
+	s.Events = append(s.Events, evs...)
+	return true, nil
+}
+
+func (s *Anomalies) All(context.Context) ([]domain.Anomaly, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]domain.Anomaly, 0, len(s.byID))
+	for _, a := range s.byID {
+		out = append(out, a)
+	}
+	return out, nil
+}

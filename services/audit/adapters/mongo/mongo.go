@@ -29,10 +29,11 @@ const (
 	TreeHashes       = "tree_hashes"
 	Checkpoints      = "checkpoints"
 	LatestCheckpoint = "checkpoint_latest"
+	Anomalies        = "anomalies"
 )
 
 // Collections lists every collection, for mongox.EnsureCollections.
-var Collections = []string{Records, EventIndex, TreeHashes, Checkpoints, LatestCheckpoint}
+var Collections = []string{Records, EventIndex, TreeHashes, Checkpoints, LatestCheckpoint, Anomalies}
 
 // Key is the _id of a log or storage index: fixed-width decimal, so the
 // keys sort as the numbers do and the embedded store, which pushes down
@@ -299,4 +300,61 @@ func (c *CheckpointStore) Sizes(ctx context.Context) ([]int64, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// AnomalyStore is the MongoDB domain.AnomalyStore: one document per
+// anomaly, keyed by its ID, carrying its anomaly_raised event in the
+// outbox.
+type AnomalyStore struct {
+	coll  *mongo.Collection
+	relay *outbox.Relay
+}
+
+// NewAnomalies keeps anomalies in db and relays their events.
+func NewAnomalies(db *mongo.Database, relay *outbox.Relay) *AnomalyStore {
+	coll := db.Collection(Anomalies)
+	relay.Watch(coll)
+	return &AnomalyStore{coll: coll, relay: relay}
+}
+
+type anomalyDoc struct {
+	ID          string    `bson:"_id"`
+	Rule        string    `bson:"rule"`
+	SubjectKind string    `bson:"subject_kind"`
+	SubjectID   string    `bson:"subject_id"`
+	OrgID       string    `bson:"org_id"`
+	Item        string    `bson:"item"`
+	Region      string    `bson:"region"`
+	Threshold   string    `bson:"threshold"`
+	Observed    string    `bson:"observed"`
+	Since       time.Time `bson:"since"`
+	RaisedAt    time.Time `bson:"raised_at"`
+}
+
+func (s *AnomalyStore) Raise(ctx context.Context, a domain.Anomaly, evs ...events.Envelope) (bool, error) {
+	d := anomalyDoc{ID: a.ID, Rule: a.Rule, SubjectKind: a.SubjectKind, SubjectID: a.SubjectID, OrgID: a.OrgID, Item: a.Item,
+		Region: a.Region, Threshold: a.Threshold, Observed: a.Observed, Since: a.Since, RaisedAt: a.RaisedAt}
+	err := s.relay.Insert(ctx, s.coll, d, evs...)
+	if mongox.IsDuplicate(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func (s *AnomalyStore) All(ctx context.Context) ([]domain.Anomaly, error) {
+	cur, err := s.coll.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, err
+	}
+	defer cur.Close(ctx)
+	var out []domain.Anomaly
+	for cur.Next(ctx) {
+		var d anomalyDoc
+		if err := cur.Decode(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, domain.Anomaly{ID: d.ID, Rule: d.Rule, SubjectKind: d.SubjectKind, SubjectID: d.SubjectID, OrgID: d.OrgID,
+			Item: d.Item, Region: d.Region, Threshold: d.Threshold, Observed: d.Observed, Since: d.Since.UTC(), RaisedAt: d.RaisedAt.UTC()})
+	}
+	return out, cur.Err()
 }
