@@ -117,16 +117,21 @@ func toJSON(d domain.Donation, names map[string]string) DonationJSON {
 	return j
 }
 
+// input is the request as the domain reads it.
+func (r pledgeRequest) input() domain.PledgeInput {
+	in := domain.PledgeInput{Region: r.Region, HospitalID: r.HospitalID, PublicName: r.PublicName, Anonymous: r.Anonymous}
+	for _, l := range r.Items {
+		in.Items = append(in.Items, domain.LineInput(l))
+	}
+	return in
+}
+
 func (h handlers) pledge(c echo.Context) error {
 	var req pledgeRequest
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	in := domain.PledgeInput{Region: req.Region, HospitalID: req.HospitalID, PublicName: req.PublicName, Anonymous: req.Anonymous}
-	for _, l := range req.Items {
-		in.Items = append(in.Items, domain.LineInput(l))
-	}
-	d, err := h.app.PledgeDonation(c.Request().Context(), auth.From(c), in)
+	d, err := h.app.PledgeDonation(c.Request().Context(), auth.From(c), req.input())
 	if err != nil {
 		return err
 	}
