@@ -51,6 +51,10 @@ func (n Need) TimelineEntries() ([]TimelineEntry, int64) {
 // record appends an entry after refresh, dropping the oldest entry but the
 // posting when the bound is reached.
 func (n *Need) record(e TimelineEntry) {
+	if len(n.Timeline) == 0 && e.Type != TimelinePosted {
+		// A need stored before timelines were kept: start with its posting.
+		n.Timeline, _ = n.TimelineEntries()
+	}
 	e.Status = n.Status
 	if len(n.Timeline) >= MaxTimeline {
 		n.Timeline = append(n.Timeline[:1], n.Timeline[2:]...)

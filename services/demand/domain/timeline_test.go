@@ -97,8 +97,16 @@ func TestTimelineIsBounded(t *testing.T) {
 
 func TestTimelineOfAnOlderNeed(t *testing.T) {
 	at := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
-	got, _ := domain.Need{Quantity: 7, CreatedAt: at}.TimelineEntries()
+	old := domain.Need{ID: "need_old", HospitalID: "org_h", Item: "goggles", Quantity: 7, CreatedAt: at, Status: domain.StatusOpen}
+	got, _ := old.TimelineEntries()
 	if len(got) != 1 || got[0].Type != "posted" || !got[0].At.Equal(at) || got[0].Quantity != 7 {
 		t.Errorf("timeline = %+v", got)
+	}
+	// Its first recorded step keeps the posting before it.
+	if err := old.Confirm(at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := old.TimelineEntries(); !slices.Equal(types(got), []string{"posted", "confirmed"}) {
+		t.Errorf("timeline after a step = %v", types(got))
 	}
 }
