@@ -31,6 +31,10 @@ type App struct {
 	// TTL is how long a proposal may wait for acceptance.
 	TTL time.Duration
 	Log *slog.Logger
+	// NewOverrideID names a regulator's allocation: random, as a command
+	// has no event to derive it from (its allocation_proposed event
+	// records it for replays). Tests fix it to compare runs byte for byte.
+	NewOverrideID func() string
 
 	mu sync.Mutex
 }
@@ -40,7 +44,7 @@ func New(repo domain.Repository, ttl time.Duration) *App {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &App{Repo: repo, Book: domain.NewBook(), Now: time.Now, TTL: ttl, Log: logging.Discard()}
+	return &App{Repo: repo, Book: domain.NewBook(), Now: time.Now, TTL: ttl, Log: logging.Discard(), NewOverrideID: domain.NewOverrideID}
 }
 
 // Load fills the book from the store: one read per collection, before the

@@ -83,7 +83,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	n, _ := a.Book.Need(in.NeedID)
 	o, _ := a.Book.Offer(in.SourceID)
 	al, evs := domain.NewAllocation(domain.NewAllocationInput{
-		ID: domain.NewOverrideID(), Need: n, Offer: o, Quantity: in.Quantity,
+		ID: a.NewOverrideID(), Need: n, Offer: o, Quantity: in.Quantity,
 		DecidedBy: "regulator:" + actor.OrgID, Reason: reason,
 	}, a.Now())
 	if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {
