@@ -17,6 +17,8 @@ const (
 	RulePriceAboveMedian      = "price_above_median"
 	RulePledgeNotShipped      = "pledge_not_shipped"
 	RuleDirectedGiftOverdue   = "directed_gift_overdue"
+	RuleSupplyIdle            = "supply_idle_while_critical"
+	RuleReceivedOverUse       = "received_over_consumption"
 )
 
 // Thresholds are the anomaly rules' numbers.
@@ -38,6 +40,14 @@ type Thresholds struct {
 	// ShipPledgeWithin: a donation none of whose units were dispatched this
 	// long after the pledge is raised.
 	ShipPledgeWithin time.Duration
+	// IdleFor: supply reported available this long, continuously, while a
+	// critical need for the same item has been open as long, is raised.
+	IdleFor time.Duration
+	// UseWindow and UseFactor: a hospital that received more than
+	// UseFactor × its reported daily consumption × the window's days of an
+	// item within UseWindow is raised.
+	UseWindow time.Duration
+	UseFactor float64
 }
 
 // DefaultThresholds are the numbers of issue 6.
@@ -48,6 +58,9 @@ var DefaultThresholds = Thresholds{
 	PriceFactor:      3,
 	MinPrices:        3,
 	ShipPledgeWithin: 7 * 24 * time.Hour,
+	IdleFor:          72 * time.Hour,
+	UseWindow:        14 * 24 * time.Hour,
+	UseFactor:        3,
 }
 
 // Anomaly is a subject found out of bounds by a rule; ID (rule:subject)
@@ -90,17 +103,38 @@ type Watch struct {
 	shipped map[string]bool
 	// overdue holds directed gifts the donation service flagged.
 	overdue map[string]events.DirectedGiftOverdue
+	needs   map[string]*needWatch
+	// stock is each hospital's latest stock report per item.
+	stock map[string]stockWatch
+}
+
+type needWatch struct {
+	n        events.NeedPosted
+	postedAt time.Time
+	// status is the latest status, at statusAt.
+	status   string
+	statusAt time.Time
+}
+
+type stockWatch struct {
+	s  events.StockReported
+	at time.Time
 }
 
 type allocWatch struct {
 	a                        events.Allocation
 	acceptedAt, dispatchedAt time.Time
 	receipt                  bool
+	// receivedAt is the time of the latest receipt.
+	receivedAt time.Time
 }
 
 type capWatch struct {
 	c  events.CapacityReported
 	at time.Time
+	// availableSince is when the source began reporting units available
+	// without a report of none since.
+	availableSince time.Time
 }
 
 type donationWatch struct {
@@ -110,7 +144,8 @@ type donationWatch struct {
 
 // NewWatch returns an empty watch.
 func NewWatch() *Watch {
-	return &Watch{allocs: map[string]*allocWatch{}, caps: map[string]capWatch{}, donations: map[string]*donationWatch{}, shipped: map[string]bool{}, overdue: map[string]events.DirectedGiftOverdue{}}
+	return &Watch{allocs: map[string]*allocWatch{}, caps: map[string]capWatch{}, donations: map[string]*donationWatch{}, shipped: map[string]bool{}, overdue: map[string]events.DirectedGiftOverdue{},
+		needs: map[string]*needWatch{}, stock: map[string]stockWatch{}}
 }
 
 // Observe takes in one recorded event, in any order: allocation snapshots
@@ -138,6 +173,9 @@ func (w *Watch) Observe(e events.Envelope) {
 			s.dispatchedAt = e.Time
 		case events.AllocationReceivedType:
 			s.receipt = true
+			if e.Time.After(s.receivedAt) {
+				s.receivedAt = e.Time
+			}
 		}
 		if a.SourceKind == "donation" && a.ShippedQuantity > 0 {
 			w.shipped[donationOf(a.SourceID)] = true
@@ -150,10 +188,18 @@ func (w *Watch) Observe(e events.Envelope) {
 		if e.Decode(&c) != nil || c.CapacityID == "" {
 			return
 		}
-		if old, ok := w.caps[c.CapacityID]; ok && old.c.Revision >= c.Revision {
+		old, ok := w.caps[c.CapacityID]
+		if ok && old.c.Revision >= c.Revision {
 			return
 		}
-		w.caps[c.CapacityID] = capWatch{c: c, at: e.Time}
+		cw := capWatch{c: c, at: e.Time}
+		if c.AvailableNow > 0 {
+			cw.availableSince = e.Time
+			if ok && old.c.AvailableNow > 0 && old.c.Revision == c.Revision-1 {
+				cw.availableSince = old.availableSince
+			}
+		}
+		w.caps[c.CapacityID] = cw
 	case e.Type == events.DonationPledgedType:
 		var d events.DonationPledged
 		if e.Decode(&d) != nil || d.DonationID == "" {
@@ -162,12 +208,48 @@ func (w *Watch) Observe(e events.Envelope) {
 		if _, ok := w.donations[d.DonationID]; !ok {
 			w.donations[d.DonationID] = &donationWatch{d: d, at: e.Time}
 		}
+	case e.Type == events.NeedPostedType:
+		var n events.NeedPosted
+		if e.Decode(&n) != nil || n.NeedID == "" {
+			return
+		}
+		nw := w.need(n.NeedID)
+		nw.n, nw.postedAt = n, e.Time
+		if nw.statusAt.IsZero() {
+			nw.status, nw.statusAt = "open", e.Time
+		}
+	case e.Type == events.NeedConfirmedType || e.Type == events.NeedCancelledType || e.Type == events.NeedStaleType:
+		var n events.NeedChanged
+		if e.Decode(&n) != nil || n.NeedID == "" {
+			return
+		}
+		if nw := w.need(n.NeedID); !e.Time.Before(nw.statusAt) {
+			nw.status, nw.statusAt = n.Status, e.Time
+		}
+	case e.Type == events.StockReportedType:
+		var st events.StockReported
+		if e.Decode(&st) != nil || st.HospitalID == "" {
+			return
+		}
+		k := st.HospitalID + "/" + st.Item
+		if old, ok := w.stock[k]; !ok || !e.Time.Before(old.at) {
+			w.stock[k] = stockWatch{s: st, at: e.Time}
+		}
 	case e.Type == events.DirectedGiftOverdueType:
 		var o events.DirectedGiftOverdue
 		if e.Decode(&o) == nil && o.DonationID != "" {
 			w.overdue[o.DonationID] = o
 		}
 	}
+}
+
+func (w *Watch) need(id string) *needWatch {
+	nw := w.needs[id]
+	if nw == nil {
+		nw = &needWatch{}
+		w.needs[id] = nw
+	}
+	return nw
 }
 
 // donationOf is the donation of a donation offer id ("<donation>/<line>").
@@ -236,8 +318,108 @@ func (w *Watch) Evaluate(now time.Time, t Thresholds) []Anomaly {
 			Threshold: "directed gift delivered by " + o.DueAt + " (the donation service's rule: 3 days)",
 			Observed:  fmt.Sprintf("%d of %d units delivered", o.Delivered, o.Pledged)})
 	}
+	w.idleSupply(now, t, add)
+	w.overUse(now, t, add)
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
+}
+
+// live says an allocation still holds or held units for its need.
+func live(status string) bool {
+	switch status {
+	case "declined", "expired", "cancelled":
+		return false
+	}
+	return true
+}
+
+// idleSupply adds capacity reported available for IdleFor while a
+// critical need for the item has had an unallocated shortage as long.
+func (w *Watch) idleSupply(now time.Time, t Thresholds, add func(Anomaly)) {
+	allocated := map[string]int64{}
+	for _, s := range w.allocs {
+		if live(s.a.Status) {
+			allocated[s.a.NeedID] += s.a.Quantity
+		}
+	}
+	type shortage struct {
+		needs int
+		units int64
+		since time.Time
+	}
+	short := map[string]*shortage{} // by item
+	for id, nw := range w.needs {
+		if nw.n.Urgency != "critical" || nw.postedAt.IsZero() || now.Sub(nw.postedAt) < t.IdleFor {
+			continue
+		}
+		if nw.status == "cancelled" || nw.status == "stale" || nw.status == "fulfilled" {
+			continue
+		}
+		gap := nw.n.Quantity - allocated[id]
+		if gap <= 0 {
+			continue
+		}
+		sh := short[nw.n.Item]
+		if sh == nil {
+			sh = &shortage{since: nw.postedAt}
+			short[nw.n.Item] = sh
+		}
+		sh.needs++
+		sh.units += gap
+		if nw.postedAt.Before(sh.since) {
+			sh.since = nw.postedAt
+		}
+	}
+	for id, c := range w.caps {
+		sh := short[c.c.Item]
+		if sh == nil || c.c.AvailableNow <= 0 || c.availableSince.IsZero() || now.Sub(c.availableSince) < t.IdleFor {
+			continue
+		}
+		add(Anomaly{Rule: RuleSupplyIdle, SubjectKind: "capacity", SubjectID: id, OrgID: c.c.ManufacturerID, Item: c.c.Item, Region: c.c.Region,
+			Since: later(c.availableSince, sh.since), Threshold: "available supply and open critical needs of the item both last under " + hours(t.IdleFor),
+			Observed: fmt.Sprintf("%d units available since %s; %d critical needs short of %d units open since %s",
+				c.c.AvailableNow, c.availableSince.UTC().Format(time.RFC3339), sh.needs, sh.units, sh.since.UTC().Format(time.RFC3339))})
+	}
+}
+
+// overUse adds hospitals that received far more of an item within
+// UseWindow than their latest stock report says they use.
+func (w *Watch) overUse(now time.Time, t Thresholds, add func(Anomaly)) {
+	received := map[string]int64{}
+	region := map[string]string{}
+	first := map[string]time.Time{}
+	for _, s := range w.allocs {
+		if !s.receipt || now.Sub(s.receivedAt) > t.UseWindow || s.a.ReceivedQuantity <= 0 {
+			continue
+		}
+		k := s.a.HospitalID + "/" + s.a.Item
+		received[k] += s.a.ReceivedQuantity
+		region[k] = s.a.HospitalRegion
+		if f, ok := first[k]; !ok || s.receivedAt.Before(f) {
+			first[k] = s.receivedAt
+		}
+	}
+	days := t.UseWindow.Hours() / 24
+	for k, got := range received {
+		st, ok := w.stock[k]
+		if !ok || st.s.DailyConsumption <= 0 {
+			continue
+		}
+		limit := t.UseFactor * float64(st.s.DailyConsumption) * days
+		if float64(got) <= limit {
+			continue
+		}
+		add(Anomaly{Rule: RuleReceivedOverUse, SubjectKind: "hospital_item", SubjectID: k, OrgID: st.s.HospitalID, Item: st.s.Item, Region: region[k], Since: first[k],
+			Threshold: fmt.Sprintf("received within %s at most %g× reported daily consumption × %g days", hours(t.UseWindow), t.UseFactor, days),
+			Observed:  fmt.Sprintf("received %d; reported consumption %d a day (limit %.0f)", got, st.s.DailyConsumption, limit)})
+	}
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // priceAnomalies adds current unit prices far above the median of the

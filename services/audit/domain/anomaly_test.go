@@ -37,6 +37,42 @@ func donAllocEv(typ, status string, version, shipped int64, h float64) events.En
 	return events.MustNew("matcher", events.AllocationEvent{Type: typ, Allocation: a}, events.Meta{Subject: "alloc_d", Time: t0.Add(time.Duration(h * float64(time.Hour)))})
 }
 
+func at(h float64) events.Meta {
+	return events.Meta{Time: t0.Add(time.Duration(h * float64(time.Hour)))}
+}
+
+func needEv(id, urgency string, qty int64, h float64) events.Envelope {
+	return events.MustNew("demand", events.NeedPosted{NeedID: id, HospitalID: "org_h1", Item: "n95-respirator", Quantity: qty, Urgency: urgency, Region: "420100"}, at(h))
+}
+
+func needChange(typ, id, status string, h float64) events.Envelope {
+	n := events.NeedChanged{NeedID: id, HospitalID: "org_h1", Item: "n95-respirator", Status: status}
+	var p events.Payload = events.NeedCancelled(n)
+	if typ == events.NeedConfirmedType {
+		p = events.NeedConfirmed(n)
+	}
+	return events.MustNew("demand", p, at(h))
+}
+
+func availEv(rev, avail int64, h float64) events.Envelope {
+	return events.MustNew("supply", events.CapacityReported{CapacityID: "cap_x", ManufacturerID: "org_mx", Item: "n95-respirator", Region: "330100", AvailableNow: avail, Revision: rev}, at(h))
+}
+
+func stockEv(daily int64, h float64) events.Envelope {
+	return events.MustNew("demand", events.StockReported{HospitalID: "org_h1", Item: "n95-respirator", Region: "420100", OnHand: 10, DailyConsumption: daily}, at(h))
+}
+
+// receivedEv is a delivered allocation of qty units to org_h1 at hour h.
+func receivedEv(id string, qty int64, h float64) events.Envelope {
+	return receivedFor("need_z", id, qty, h)
+}
+
+func receivedFor(need, id string, qty int64, h float64) events.Envelope {
+	a := events.Allocation{AllocationID: id, Version: 5, NeedID: need, HospitalID: "org_h1", HospitalRegion: "420100", Item: "n95-respirator", Quantity: qty,
+		SourceKind: "capacity", SourceID: "cap_z", SourceOrgID: "org_mz", Status: "delivered", ShippedQuantity: qty, ReceivedQuantity: qty}
+	return events.MustNew("matcher", events.AllocationEvent{Type: events.AllocationReceivedType, Allocation: a}, at(h))
+}
+
 func TestAnomalyRules(t *testing.T) {
 	accepted := []events.Envelope{
 		allocEv(events.AllocationProposedType, 1, "proposed", 0, 0, 0, 0),
@@ -85,6 +121,25 @@ func TestAnomalyRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	idle := []events.Envelope{needEv("need_c", "critical", 100, 0), availEv(1, 50, 0), availEv(2, 40, 24)}
+	tests = append(tests, []struct {
+		name string
+		evs  []events.Envelope
+		at   float64
+		want []string
+	}{
+		{"idle supply, under 72h", idle, 71, nil},
+		{"idle supply, 72h", idle, 73, []string{"supply_idle_while_critical:cap_x"}},
+		{"idle supply, need not critical", []events.Envelope{needEv("need_c", "high", 100, 0), availEv(1, 50, 0)}, 73, nil},
+		{"idle supply, need cancelled", append(slices.Clone(idle), needChange(events.NeedCancelledType, "need_c", "cancelled", 10)), 73, nil},
+		{"idle supply, need confirmed still open", append(slices.Clone(idle), needChange(events.NeedConfirmedType, "need_c", "open", 10)), 73, []string{"supply_idle_while_critical:cap_x"}},
+		{"idle supply, ran out in between", append(slices.Clone(idle), availEv(3, 0, 30), availEv(4, 10, 40)), 73, nil},
+		{"idle supply, need fully allocated", append(slices.Clone(idle), receivedFor("need_c", "alloc_n", 100, 1)), 73, nil},
+		{"received within 3× use", []events.Envelope{stockEv(10, 0), receivedEv("r1", 200, 1), receivedEv("r2", 220, 2)}, 3, nil},
+		{"received over 3× use", []events.Envelope{stockEv(10, 0), receivedEv("r1", 200, 1), receivedEv("r2", 221, 2)}, 3, []string{"received_over_consumption:org_h1/n95-respirator"}},
+		{"received over 3× use, but long ago", []events.Envelope{stockEv(10, 0), receivedEv("r1", 200, 1), receivedEv("r2", 221, 2)}, 14*24 + 2, nil},
+		{"received, no consumption reported", []events.Envelope{receivedEv("r1", 2000, 1)}, 3, nil},
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := domain.NewWatch()
