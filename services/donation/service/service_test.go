@@ -108,6 +108,13 @@ func (e *env) hospital(t *testing.T, name, region string) testkit.Org {
 	o := e.iss.Org(t, auth.Hospital, region)
 	e.publish(t, "registry", events.OrgRegistered{OrgID: o.ID, Name: name, Role: auth.Hospital, Region: region, FacilityType: "designated"},
 		events.Meta{Subject: o.ID, OrgID: o.ID})
+	// Wait for the org itself, not only for caughtUp: consumer info may
+	// report nothing pending for a moment after a publish (seen as a rare
+	// 422 "no hospital with this id is registered").
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		_, err := e.m.App.Orgs.Get(context.Background(), o.ID)
+		return err == nil
+	}, "hospital %s recorded", o.ID)
 	return o
 }
 
