@@ -1,5 +1,7 @@
 package events
 
+import "encoding/json"
+
 // AnomalyRaisedType is published by the audit service when one of its
 // anomaly rules finds a subject (an allocation, a capacity report, a
 // donation) out of bounds. Published once per rule and subject.
@@ -28,6 +30,28 @@ type AnomalyRaised struct {
 
 func (AnomalyRaised) EventType() string { return AnomalyRaisedType }
 
+// RecordCorrectedType is a correction of a recorded event: a new record
+// of the audit log that points at the one it corrects, which is never
+// edited. Its envelope carries the corrected event's subject, org_id and
+// item, so it lists next to the original.
+const RecordCorrectedType = "aidflow.audit.record_corrected.v1"
+
+// RecordCorrected says what was wrong in the record at corrects_index
+// (event corrects_event_id) and, in corrected, the right values of the
+// fields of its data that were wrong. corrected_by is the organization
+// that filed it.
+type RecordCorrected struct {
+	CorrectsEventID string          `json:"corrects_event_id"`
+	CorrectsIndex   int64           `json:"corrects_index"`
+	CorrectsType    string          `json:"corrects_type"`
+	Reason          string          `json:"reason"`
+	Corrected       json.RawMessage `json:"corrected,omitempty"`
+	CorrectedBy     string          `json:"corrected_by"`
+}
+
+func (RecordCorrected) EventType() string { return RecordCorrectedType }
+
 func init() {
 	Registry[AnomalyRaisedType] = func() any { return &AnomalyRaised{} }
+	Registry[RecordCorrectedType] = func() any { return &RecordCorrected{} }
 }
