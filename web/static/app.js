@@ -55,9 +55,9 @@
     setText(tile, "needed", r.needed);
   }
 
-  function flowRow(f) {
+  function flowRow(f, fresh) {
     var source = f.source_name === "anonymous donor" ? T.AnonymousDonor : f.source_name;
-    return el("tr", { "data-id": f.id, "data-status": f.status, "class": "fresh" }, [
+    return el("tr", { "data-id": f.id, "data-status": f.status, "class": fresh ? "fresh" : "" }, [
       el("td", { "data-field": "time" }, [el("time", { datetime: f.time, text: utc(f.time) })]),
       el("td", { "data-field": "item", text: D.items[f.item] || f.item }),
       el("td", { "data-field": "quantity", "class": "num", text: String(f.quantity) }),
@@ -73,9 +73,12 @@
     var table = document.getElementById("flows");
     var body = table.tBodies[0];
     var old = body.querySelector('tr[data-id="' + f.id + '"]');
+    // Highlight only what is new to this visitor: the stream resends the
+    // rows the server already rendered when it (re)connects.
+    var fresh = !old || old.getAttribute("data-status") !== f.status;
     if (old) old.remove();
     // Changes arrive oldest first, so each goes on top: newest first.
-    body.insertBefore(flowRow(f), body.firstChild);
+    body.insertBefore(flowRow(f, fresh), body.firstChild);
     while (body.rows.length > D.maxFlows) body.deleteRow(body.rows.length - 1);
     table.hidden = false;
     document.getElementById("no-flows").hidden = true;
