@@ -396,21 +396,27 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 	t.Run("revoked token", func(t *testing.T) {
 		victim := h.org(auth.Hospital, "420100")
-		if r := h.do("GET", "/v1/needs", victim.Token, ""); r.status != 200 {
-			t.Fatalf("before revocation: %d", r.status)
-		}
+		own := h.post(victim.Token, "goggles", 3)
 		h.revoke(victim)
 		// API.md: a revoked token is refused everywhere within 5 s.
 		testkit.Eventually(t, 5*time.Second, func() bool {
 			return h.do("GET", "/v1/needs", victim.Token, "").status == http.StatusUnauthorized
 		}, "revoked token refused")
-		if r := h.do("POST", "/v1/needs", victim.Token, needBody("goggles", 1)); r.status != http.StatusUnauthorized {
-			t.Errorf("revoked token may still post: %d", r.status)
-		}
-		for _, rt := range []route{stock, stocks, history, importing} {
-			if r := h.do(rt.method, rt.path, victim.Token, rt.body, "Content-Type", "text/csv"); r.status != http.StatusUnauthorized {
+		routes := []route{post, list, stock, stocks, importing,
+			{"GET", "/v1/needs/" + own.ID, ""}, {"GET", "/v1/needs/" + own.ID + "/timeline", ""},
+			{"POST", "/v1/needs/" + own.ID + "/cancel", ""}, {"POST", "/v1/needs/" + own.ID + "/confirm", ""}}
+		for _, rt := range routes {
+			ct := "application/json"
+			if rt == importing {
+				ct = "text/csv"
+			}
+			if r := h.do(rt.method, rt.path, victim.Token, rt.body, "Content-Type", ct); r.status != http.StatusUnauthorized {
 				t.Errorf("revoked token: %s %s answered %d", rt.method, rt.path, r.status)
 			}
+		}
+		after := h.do("GET", "/v1/needs/"+own.ID, callers["regulator"], "").need(t)
+		if after.Status != "open" || after.ConfirmedAt != nil || !after.UpdatedAt.Equal(own.UpdatedAt) {
+			t.Errorf("a revoked token changed its need: %+v", after)
 		}
 	})
 }
