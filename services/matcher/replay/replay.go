@@ -1,0 +1,266 @@
+// Package replay recomputes every allocation of an exported event log with
+// this build's policy and reports whether it agrees with what was issued:
+// the check DESIGN.md promises anyone holding the audit log ("same events
+// in, same allocations out").
+//
+// The log is read in order. Every event the matcher consumes is handed to
+// the same consumers the service runs (ports.Consumers) over an in-memory
+// matcher, so the replay decides with the service's own code. The
+// matcher's own allocation events are facts the replay adopts: a source's
+// accept, decline or dispatch, a hospital's receipt, an expiry, a
+// regulator's override. Each allocation_proposed the policy issued is
+// compared with the allocation the replay computed under the same id (ids
+// derive from the triggering event, so the id names the run): same need,
+// source, quantity, policy version and reason, or a mismatch. Where they
+// differ the issued one is adopted, so one mismatch does not cascade. A
+// sweep's allocations (ids from "sweep/<date>") are recomputed by running
+// the sweep for that date when the first of them appears.
+package replay
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/adapters/memory"
+	"github.com/aidflow/aidflow/services/matcher/app"
+	"github.com/aidflow/aidflow/services/matcher/domain"
+	"github.com/aidflow/aidflow/services/matcher/domain/policy"
+	"github.com/aidflow/aidflow/services/matcher/ports"
+	"github.com/aidflow/aidflow/shared/bus"
+)
+
+// Report is what a replay found.
+type Report struct {
+	// Events is how many envelopes were read; Inputs how many of them the
+	// matcher consumes.
+	Events int `json:"events"`
+	Inputs int `json:"inputs"`
+	// Issued counts allocations the log shows decided by this policy
+	// version; Agreed those the replay recomputed identically.
+	Issued int `json:"issued"`
+	Agreed int `json:"agreed"`
+	// Overrides are regulators' allocations, adopted as issued.
+	Overrides int `json:"overrides"`
+	// OtherVersions counts allocations decided by another policy version:
+	// adopted, not verified (this build cannot decide as they did).
+	OtherVersions int `json:"other_versions"`
+	// Sweeps lists the sweep runs recomputed.
+	Sweeps     []string   `json:"sweeps,omitempty"`
+	Mismatches []Mismatch `json:"mismatches,omitempty"`
+}
+
+// Agrees reports whether every allocation issued by this policy version
+// was recomputed identically and nothing else was.
+func (r Report) Agrees() bool { return len(r.Mismatches) == 0 }
+
+// Mismatch is one disagreement.
+type Mismatch struct {
+	AllocationID string `json:"allocation_id,omitempty"`
+	EventID      string `json:"event_id,omitempty"`
+	Problem      string `json:"problem"`
+}
+
+type replayer struct {
+	ctx       context.Context
+	repo      *memory.Repository
+	app       *app.App
+	handlers  map[string]bus.Handler
+	now       time.Time
+	issued    map[string]bool
+	sweeps    map[string]bool
+	report    Report
+	allocType map[string]bool
+}
+
+// Run replays the log read from r: JSON envelopes one after another (JSON
+// lines), or pages of the audit's GET /v1/audit/events ({"items": [...]}),
+// in log order. Extra fields (the audit's index) are ignored.
+func Run(ctx context.Context, r io.Reader) (Report, error) {
+	rp := &replayer{ctx: ctx, repo: memory.New(), handlers: map[string]bus.Handler{}, issued: map[string]bool{},
+		sweeps: map[string]bool{}, allocType: map[string]bool{}}
+	rp.app = app.New(rp.repo, app.DefaultTTL)
+	rp.app.Now = func() time.Time { return rp.now }
+	for _, c := range ports.Consumers(rp.app) {
+		for _, t := range c.Spec.Types {
+			rp.handlers[t] = c.Handler
+		}
+	}
+	for _, t := range []string{events.AllocationProposedType, events.AllocationAcceptedType, events.AllocationDeclinedType,
+		events.AllocationDispatchedType, events.AllocationReceivedType, events.AllocationExpiredType, events.AllocationCancelledType} {
+		rp.allocType[t] = true
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<20))
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return rp.report, fmt.Errorf("read the log after %d events: %w", rp.report.Events, err)
+		}
+		envs, err := envelopes(raw)
+		if err != nil {
+			return rp.report, fmt.Errorf("read the log after %d events: %w", rp.report.Events, err)
+		}
+		for _, e := range envs {
+			if err := rp.apply(e); err != nil {
+				return rp.report, err
+			}
+		}
+	}
+	rp.finish()
+	return rp.report, nil
+}
+
+// envelopes reads one JSON value: an envelope or a page of them.
+func envelopes(raw json.RawMessage) ([]events.Envelope, error) {
+	var page struct {
+		Items []events.Envelope `json:"items"`
+	}
+	if bytes.Contains(raw, []byte(`"items"`)) {
+		if err := json.Unmarshal(raw, &page); err == nil && page.Items != nil {
+			return page.Items, nil
+		}
+	}
+	var e events.Envelope
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return nil, err
+	}
+	if e.ID == "" || e.Type == "" {
+		return nil, fmt.Errorf("not an event envelope: %.80s", raw)
+	}
+	return []events.Envelope{e}, nil
+}
+
+func (rp *replayer) mismatch(allocID, eventID, format string, args ...any) {
+	rp.report.Mismatches = append(rp.report.Mismatches, Mismatch{AllocationID: allocID, EventID: eventID, Problem: fmt.Sprintf(format, args...)})
+}
+
+func (rp *replayer) apply(e events.Envelope) error {
+	rp.report.Events++
+	rp.now = e.Time
+	if rp.allocType[e.Type] {
+		var d events.Allocation
+		if err := e.Decode(&d); err != nil {
+			return err
+		}
+		if err := rp.allocation(e, d); err != nil {
+			return err
+		}
+	}
+	h, ok := rp.handlers[e.Type]
+	if !ok {
+		return nil
+	}
+	rp.report.Inputs++
+	if err := h(rp.ctx, e); err != nil {
+		rp.mismatch("", e.ID, "the replay could not apply %s: %v", e.Type, err)
+	}
+	return nil
+}
+
+// allocation adopts what the log says of an allocation, after checking an
+// issued one against the replay's.
+func (rp *replayer) allocation(e events.Envelope, d events.Allocation) error {
+	if e.Type == events.AllocationProposedType && d.Version == 1 {
+		switch {
+		case strings.HasPrefix(d.DecidedBy, "regulator:"):
+			rp.report.Overrides++
+		case d.DecidedBy != policy.Version:
+			rp.report.OtherVersions++
+		default:
+			rp.report.Issued++
+			rp.issued[d.AllocationID] = true
+			return rp.verify(e, d)
+		}
+	}
+	return rp.adopt(e, d)
+}
+
+// verify compares an issued allocation with the replay's; a sweep's is
+// recomputed first by running the sweep of its day.
+func (rp *replayer) verify(e events.Envelope, d events.Allocation) error {
+	got, ok := rp.app.Book.Allocation(d.AllocationID)
+	if !ok {
+		trig := app.SweepTrigger(e.Time)
+		if !rp.sweeps[trig.EventID] {
+			rp.sweeps[trig.EventID] = true
+			rp.report.Sweeps = append(rp.report.Sweeps, trig.EventID)
+		}
+		if err := rp.app.MatchAll(rp.ctx, trig); err != nil {
+			rp.mismatch(d.AllocationID, e.ID, "recomputing %s failed: %v", trig.EventID, err)
+		}
+		got, ok = rp.app.Book.Allocation(d.AllocationID)
+	}
+	switch {
+	case !ok:
+		rp.mismatch(d.AllocationID, e.ID, "issued (need %s, source %s, %d units) but not recomputed", d.NeedID, d.SourceID, d.Quantity)
+	case got.NeedID != d.NeedID || got.SourceID != d.SourceID || got.Quantity != d.Quantity || got.DecidedBy != d.DecidedBy || got.Reason != d.Reason:
+		rp.mismatch(d.AllocationID, e.ID, "issued need %s, source %s, %d units (%q); recomputed need %s, source %s, %d units (%q)",
+			d.NeedID, d.SourceID, d.Quantity, d.Reason, got.NeedID, got.SourceID, got.Quantity, got.Reason)
+	default:
+		rp.report.Agreed++
+		return nil
+	}
+	return rp.adopt(e, d)
+}
+
+// adopt makes the replay's allocation what the event says, if the event
+// is newer. Units shipped since the replay's copy count against the
+// source's current report, the rule the matcher applies on dispatch.
+func (rp *replayer) adopt(e events.Envelope, d events.Allocation) error {
+	cur, held := rp.app.Book.Allocation(d.AllocationID)
+	if held && d.Version <= cur.Version && cur.NeedID == d.NeedID && cur.SourceID == d.SourceID && cur.Quantity == d.Quantity {
+		return nil
+	}
+	next := cur
+	if !held || cur.NeedID != d.NeedID || cur.SourceID != d.SourceID {
+		created, _ := time.Parse(time.RFC3339Nano, d.CreatedAt)
+		next = domain.Allocation{ID: d.AllocationID, NeedID: d.NeedID, HospitalID: d.HospitalID, HospitalRegion: d.HospitalRegion,
+			Item: d.Item, SourceKind: d.SourceKind, SourceID: d.SourceID, SourceOrgID: d.SourceOrgID, SourceRegion: d.SourceRegion,
+			DecidedBy: d.DecidedBy, Reason: d.Reason, CreatedAt: created}
+		if o, ok := rp.app.Book.Offer(d.SourceID); ok && o.Kind == policy.KindCapacity {
+			next.SourceReport = o.ReportID
+		}
+		next.Shipments = nil
+	}
+	if delta := d.ShippedQuantity - next.ShippedQuantity; delta > 0 {
+		s := domain.Shipment{Quantity: delta, At: e.Time}
+		if o, ok := rp.app.Book.Offer(d.SourceID); ok && o.Kind == policy.KindCapacity {
+			s.ReportID = o.ReportID
+		}
+		next.Shipments = append(slices.Clone(next.Shipments), s)
+	}
+	updated, _ := time.Parse(time.RFC3339Nano, d.UpdatedAt)
+	next.Version, next.Status, next.Quantity, next.UpdatedAt = d.Version, d.Status, d.Quantity, updated
+	next.ShippedQuantity, next.ReceivedQuantity, next.DamagedQuantity, next.StatusReason = d.ShippedQuantity, d.ReceivedQuantity, d.DamagedQuantity, d.StatusReason
+	var err error
+	if held {
+		err = rp.repo.UpdateAllocation(rp.ctx, next)
+	} else {
+		err = rp.repo.InsertAllocation(rp.ctx, next)
+	}
+	if err != nil {
+		return fmt.Errorf("adopt allocation %s from event %s: %w", d.AllocationID, e.ID, err)
+	}
+	rp.app.Book.PutAllocation(next)
+	return nil
+}
+
+// finish reports allocations the replay decided that the log never issued.
+func (rp *replayer) finish() {
+	all, _ := rp.app.Book.List(domain.ListFilter{Limit: 1 << 30})
+	for _, a := range all {
+		if a.DecidedBy == policy.Version && !rp.issued[a.ID] {
+			rp.mismatch(a.ID, a.RunID, "recomputed (need %s, source %s, %d units) but never issued", a.NeedID, a.SourceID, a.Quantity)
+		}
+	}
+}
