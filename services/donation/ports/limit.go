@@ -16,15 +16,18 @@ import (
 
 // Limiter decides whether a client (its address) may look up a tracking
 // code now; when not, it says how long until it may. It stops anyone from
-// enumerating codes through the public lookup.
+// enumerating codes through the public lookup. Refund gives back the token
+// of a lookup that found a donation: only misses count (see limit).
 type Limiter interface {
 	Allow(client string) (ok bool, retryAfter time.Duration)
+	Refund(client string)
 }
 
 // NoLimit lets every lookup through.
 type NoLimit struct{}
 
 func (NoLimit) Allow(string) (bool, time.Duration) { return true, 0 }
+func (NoLimit) Refund(string)                      {}
 
 // Defaults of the public lookup's limit per client address.
 const (
@@ -87,6 +90,15 @@ func (l *TokenBucket) Allow(client string) (bool, time.Duration) {
 	}
 	wait := time.Duration((1 - b.tokens) / l.perSecond * float64(time.Second))
 	return false, wait
+}
+
+// Refund gives a token back to the client, up to its burst.
+func (l *TokenBucket) Refund(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if b, ok := l.buckets[client]; ok {
+		b.tokens = math.Min(l.burst, b.tokens+1)
+	}
 }
 
 func (l *TokenBucket) refilled(b *bucket, now time.Time) float64 {
@@ -167,17 +179,26 @@ func clientKey(addr string) string {
 }
 
 // limit refuses a lookup past the client's limit: 429 problem+json with
-// Retry-After in whole seconds (at least 1).
+// Retry-After in whole seconds (at least 1). Every lookup takes a token
+// before it runs, so parallel requests cannot overdraw the bucket; one
+// that finds a donation gives it back afterwards. Only misses count, then:
+// guessing codes (nearly all misses) is limited, while a donor or the
+// public page following a real code is never held back.
 func limit(lim Limiter, client func(*http.Request) string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ok, wait := lim.Allow(clientKey(client(c.Request())))
+			key := clientKey(client(c.Request()))
+			ok, wait := lim.Allow(key)
 			if !ok {
 				secs := max(int64(math.Ceil(wait.Seconds())), 1)
 				c.Response().Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-				return apperr.New(apperr.RateLimited, "too many tracking-code lookups from this address; try again in %d seconds", secs)
+				return apperr.New(apperr.RateLimited, "too many lookups of unknown tracking codes from this address; try again in %d seconds", secs)
 			}
-			return next(c)
+			err := next(c)
+			if err == nil && c.Response().Status == http.StatusOK {
+				lim.Refund(key)
+			}
+			return err
 		}
 	}
 }

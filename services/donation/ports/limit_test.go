@@ -50,6 +50,20 @@ func TestTokenBucket(t *testing.T) {
 	if allow(l, "a") {
 		t.Fatal("the bucket filled beyond its burst")
 	}
+	// A refund gives a token back, never beyond the burst.
+	l.Refund("a")
+	if !allow(l, "a") || allow(l, "a") {
+		t.Fatal("one refunded token, and only one")
+	}
+	for range 10 {
+		l.Refund("b")
+	}
+	for range 3 {
+		allow(l, "b")
+	}
+	if allow(l, "b") {
+		t.Fatal("refunds filled the bucket beyond its burst")
+	}
 	// A clock stepping back gives no tokens.
 	c.advance(-time.Hour)
 	if allow(l, "a") {
