@@ -217,8 +217,12 @@ func (p *Platform) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); _ = p.Relay.Run(ctx) }()
 	for _, f := range p.starters {
 		if err := f(ctx); err != nil {
+			stopped := ctx.Err() != nil // told to stop while starting: not a failure
 			cancel()
 			wg.Wait()
+			if stopped {
+				return nil
+			}
 			return err
 		}
 	}
