@@ -2,6 +2,7 @@ package ports
 
 import (
 	"net/http/httptest"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -141,5 +142,18 @@ func TestClientKey(t *testing.T) {
 		if got := clientKey(in); got != want {
 			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// BenchmarkTokenBucketAllow measures one lookup's check among 10,000
+// remembered clients.
+func BenchmarkTokenBucketAllow(b *testing.B) {
+	l := NewTokenBucket(DefaultLookupsPerMinute, DefaultLookupBurst, nil)
+	clients := make([]string, 10000)
+	for i := range clients {
+		clients[i] = clientKey("203.0." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256))
+	}
+	for i := 0; b.Loop(); i++ {
+		l.Allow(clients[i%len(clients)])
 	}
 }
