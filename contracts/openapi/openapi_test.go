@@ -80,6 +80,7 @@ var extraEndpoints = []endpoint{
 	{"GET", "/v1/audit/checkpoints", "audit"},
 	{"GET", "/v1/audit/orgs/{id}/events", "audit"},
 	{"GET", "/v1/audit/anomalies", "audit"},
+	{"POST", "/v1/audit/corrections", "audit"},
 }
 
 var everyService = []string{"/healthz", "/readyz", "/metrics", "/openapi.json"}

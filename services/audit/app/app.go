@@ -28,8 +28,10 @@ type App struct {
 	Anomalies  domain.AnomalyStore
 	Thresholds domain.Thresholds
 	Signer     *domain.Signer
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// Publisher announces corrections; nil announces nothing.
+	Publisher Publisher
+	Now       func() time.Time
+	Logger    *slog.Logger
 
 	// mu serialises appends across every stream's consumer: the log has one
 	// order, and each append reads the tree the previous one wrote.

@@ -12,6 +12,8 @@ import (
 type Listed struct {
 	Index int64
 	Event events.Envelope
+	// CorrectedBy are the indexes of the records that correct this one.
+	CorrectedBy []int64
 }
 
 // ListEvents returns up to q.Limit recorded events matching q, in log
@@ -22,6 +24,12 @@ func (a *App) ListEvents(ctx context.Context, q domain.Query) ([]Listed, bool, e
 	q.Limit++
 	a.mu.Lock()
 	idx := a.index.Find(q)
+	corrections := map[int64][]int64{}
+	for _, i := range idx {
+		if c := a.index.CorrectedBy(i); len(c) > 0 {
+			corrections[i] = c
+		}
+	}
 	a.mu.Unlock()
 	more := len(idx) > limit
 	if more {
@@ -40,7 +48,7 @@ func (a *App) ListEvents(ctx context.Context, q domain.Query) ([]Listed, bool, e
 		if err != nil {
 			continue // altered beyond decoding; verify reports it
 		}
-		out = append(out, Listed{Index: i, Event: e})
+		out = append(out, Listed{Index: i, Event: e, CorrectedBy: corrections[i]})
 	}
 	return out, more, nil
 }

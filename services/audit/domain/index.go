@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,9 @@ type Index struct {
 	syms    []string
 	symOf   map[string]uint32
 	entries []entry
+	// correctedBy maps a record to the records that correct it
+	// (record_corrected events), in log order.
+	correctedBy map[int64][]int64
 }
 
 type entry struct {
@@ -81,7 +85,7 @@ func Facets(e events.Envelope) (regionCodes, parties []string) {
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{syms: []string{""}, symOf: map[string]uint32{"": 0}}
+	return &Index{syms: []string{""}, symOf: map[string]uint32{"": 0}, correctedBy: map[int64][]int64{}}
 }
 
 func (x *Index) sym(s string) uint32 {
@@ -109,7 +113,18 @@ func (x *Index) Set(index int64, e events.Envelope) {
 		en.parties[i] = x.sym(p)
 	}
 	x.entries[index] = en
+	if e.Type == events.RecordCorrectedType {
+		var c events.RecordCorrected
+		if e.Decode(&c) == nil && !slices.Contains(x.correctedBy[c.CorrectsIndex], index) {
+			x.correctedBy[c.CorrectsIndex] = append(x.correctedBy[c.CorrectsIndex], index)
+			slices.Sort(x.correctedBy[c.CorrectsIndex])
+		}
+	}
 }
+
+// CorrectedBy returns the indexes of the records that correct the record
+// at index, in log order.
+func (x *Index) CorrectedBy(index int64) []int64 { return slices.Clone(x.correctedBy[index]) }
 
 // Len is one past the highest index set.
 func (x *Index) Len() int64 { return int64(len(x.entries)) }

@@ -3,6 +3,7 @@
 package ports
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,6 +31,9 @@ func Register(authed *echo.Group, public *echo.Echo, a *app.App) {
 	authed.GET("/v1/audit/orgs/:id/events", h.orgEvents, reg)
 	authed.GET("/v1/audit/verify", h.verify, reg)
 	authed.GET("/v1/audit/anomalies", h.listAnomalies, reg)
+	// A regulator corrects any record, an organization its own (others'
+	// are 404); every role may call.
+	authed.POST("/v1/audit/corrections", h.correct)
 	authed.GET("/v1/audit/proof/inclusion", h.proveInclusion, reg)
 	authed.GET("/v1/audit/proof/consistency", h.proveConsistency, reg)
 	public.GET("/v1/public/checkpoint", h.checkpoint)
@@ -42,6 +46,8 @@ func Register(authed *echo.Group, public *echo.Echo, a *app.App) {
 type eventJSON struct {
 	Index int64 `json:"index"`
 	events.Envelope
+	// CorrectedBy are the indexes of the records that correct this one.
+	CorrectedBy []int64 `json:"corrected_by,omitempty"`
 }
 
 func (h handlers) listEvents(c echo.Context) error {
@@ -89,7 +95,7 @@ func (h handlers) events(c echo.Context, orgID, party string) error {
 	}
 	items := make([]eventJSON, 0, len(got))
 	for _, l := range got {
-		items = append(items, eventJSON{Index: l.Index, Envelope: l.Event})
+		items = append(items, eventJSON{Index: l.Index, Envelope: l.Event, CorrectedBy: l.CorrectedBy})
 	}
 	next := ""
 	if more && len(items) > 0 {
@@ -280,4 +286,26 @@ func (h handlers) listAnomalies(c echo.Context) error {
 		next = httpx.EncodeCursor(strconv.Itoa(got[len(got)-1].Position))
 	}
 	return c.JSON(http.StatusOK, httpx.NewList(items, next))
+}
+
+type correctionRequest struct {
+	EventID   string          `json:"event_id"`
+	Reason    string          `json:"reason"`
+	Corrected json.RawMessage `json:"corrected,omitempty"`
+}
+
+func (h handlers) correct(c echo.Context) error {
+	var req correctionRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	cl := auth.From(c)
+	l, err := h.app.Correct(c.Request().Context(), app.CorrectInput{
+		EventID: req.EventID, Reason: req.Reason, Corrected: req.Corrected,
+		By: cl.OrgID, Regulator: cl.Role == auth.Regulator,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, eventJSON{Index: l.Index, Envelope: l.Event})
 }

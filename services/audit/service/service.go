@@ -100,6 +100,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	a := app.New(mongo.NewLog(p.DB), mongo.NewCheckpoints(p.DB, p.Relay), signer)
 	a.Logger = p.Log
 	a.Anomalies = mongo.NewAnomalies(p.DB, p.Relay)
+	a.Publisher = p.Bus
 	if err := a.Load(ctx); err != nil {
 		p.Close()
 		return nil, err

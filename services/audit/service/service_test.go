@@ -619,3 +619,76 @@ func TestAuditAnomalies(t *testing.T) {
 		t.Fatalf("after restart: %d %s", code, body)
 	}
 }
+
+// post calls the service with a JSON body and an Idempotency-Key, and
+// checks the answer against the OpenAPI document.
+func (h *harness) post(path, token, body string) (int, []byte) {
+	h.t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("k-%d", time.Now().UnixNano()))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.m.Handler().ServeHTTP(rec, req)
+	if err := h.checker.Response(http.MethodPost, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+		h.t.Errorf("POST %s: %v", path, err)
+	}
+	return rec.Code, rec.Body.Bytes()
+}
+
+func TestAuditCorrections(t *testing.T) {
+	h := start(t)
+	evs := flow()
+	h.publish(evs...)
+	testkit.Eventually(t, 10*time.Second, func() bool { return h.m.App.Size() == int64(len(evs)) }, "events recorded")
+	need := evs[2] // org_h1's need
+	hospital := h.iss.Token(t, auth.Claims{OrgID: "org_h1", Role: auth.Hospital, Region: "420100"})
+	other := h.iss.Org(t, auth.Hospital, "420100").Token
+	regulator := h.iss.Org(t, auth.Regulator, "110000").Token
+	body := fmt.Sprintf(`{"event_id": %q, "reason": "1000 was typed for 100", "corrected": {"quantity": 100}}`, need.ID)
+	if err := h.checker.Request(http.MethodPost, "/v1/audit/corrections", "application/json", []byte(body)); err != nil {
+		t.Fatalf("the request does not match the document: %v", err)
+	}
+	for _, tt := range []struct {
+		who, token, body string
+		want             int
+	}{
+		{"no token", "", body, http.StatusUnauthorized},
+		{"another hospital", other, body, http.StatusNotFound},
+		{"unknown event", regulator, `{"event_id": "evt_nobody", "reason": "x"}`, http.StatusNotFound},
+		{"no reason", hospital, fmt.Sprintf(`{"event_id": %q, "reason": ""}`, need.ID), http.StatusUnprocessableEntity},
+		{"unknown field", hospital, fmt.Sprintf(`{"event_id": %q, "reason": "x", "bogus": 1}`, need.ID), http.StatusBadRequest},
+		{"the need's hospital", hospital, body, http.StatusCreated},
+		{"a regulator", regulator, fmt.Sprintf(`{"event_id": %q, "reason": "confirmed with the hospital"}`, need.ID), http.StatusCreated},
+	} {
+		if code, got := h.post("/v1/audit/corrections", tt.token, tt.body); code != tt.want {
+			t.Errorf("%s: %d %s, want %d", tt.who, code, got, tt.want)
+		}
+	}
+	// The original lists with its corrections, and they beside it.
+	_, got := h.get("/v1/audit/orgs/org_h1/events?item=n95-respirator", regulator)
+	type item struct {
+		Index       int64           `json:"index"`
+		ID          string          `json:"id"`
+		Type        string          `json:"type"`
+		CorrectedBy []int64         `json:"corrected_by"`
+		Data        json.RawMessage `json:"data"`
+	}
+	p := decode[struct {
+		Items []item `json:"items"`
+	}](t, got)
+	if len(p.Items) != 4 || p.Items[0].ID != need.ID || len(p.Items[0].CorrectedBy) != 2 {
+		t.Fatalf("org_h1's n95 history: %s", got)
+	}
+	for i, idx := range p.Items[0].CorrectedBy {
+		c := p.Items[len(p.Items)-2+i]
+		if c.Index != idx || c.Type != events.RecordCorrectedType {
+			t.Fatalf("correction %d: %+v", idx, c)
+		}
+	}
+	if _, got := h.get("/v1/audit/verify", regulator); !strings.Contains(string(got), `"ok":true`) {
+		t.Fatalf("verify after corrections: %s", got)
+	}
+}
