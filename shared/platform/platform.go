@@ -169,8 +169,10 @@ func (p *Platform) Consume(ctx context.Context, spec bus.ConsumerSpec, h bus.Han
 	return nil
 }
 
-// CaughtUp reports whether every consumer has handled every stored event;
-// tests and the local stack's demo loader wait on it.
+// CaughtUp reports whether every consumer has handled every event the
+// streams hold now. An event still in some service's outbox is not in a
+// stream yet, so "caught up" is not "quiet": tests that wait for an
+// effect should wait for the effect itself.
 func (p *Platform) CaughtUp(ctx context.Context) bool {
 	p.mu.Lock()
 	cs := append([]*bus.Consumer(nil), p.consumers...)
