@@ -55,6 +55,15 @@
     setText(tile, "needed", r.needed);
   }
 
+  // A correction is shown beside the original, never merged into it.
+  function correction(c) {
+    var parts = [el("strong", { text: T.Correction }), " ", el("time", { datetime: c.time, text: utc(c.time) })];
+    if (c.corrected_by) parts.push(" · " + c.corrected_by);
+    parts.push(": " + c.reason);
+    (c.fields || []).forEach(function (f) { parts.push(" · ", el("code", { text: f.field }), " → " + f.value); });
+    return el("div", { "class": "correction" }, parts);
+  }
+
   function flowRow(f, fresh) {
     var source = f.source_name === "anonymous donor" ? T.AnonymousDonor : f.source_name;
     return el("tr", { "data-id": f.id, "data-status": f.status, "class": fresh ? "fresh" : "" }, [
@@ -65,7 +74,7 @@
       el("td", { "data-field": "hospital_name" }, [f.hospital_name + " ", el("span", { "class": "muted", text: provinceOf(f.hospital_region) })]),
       el("td", { "data-field": "status", text: D.status[f.status] || f.status }),
       el("td", { "data-field": "decided_by" }, [el("code", { text: f.decided_by })]),
-      el("td", { "data-field": "reason", "class": "reason", text: f.reason })
+      el("td", { "data-field": "reason", "class": "reason" }, [f.reason].concat((f.corrections || []).map(correction)))
     ]);
   }
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -183,7 +184,7 @@ func equalViews(a, b app.Views) bool {
 		}
 	}
 	for i := range a.Flows {
-		if a.Flows[i] != b.Flows[i] {
+		if !reflect.DeepEqual(a.Flows[i], b.Flows[i]) {
 			return false
 		}
 	}

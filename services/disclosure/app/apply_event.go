@@ -14,6 +14,7 @@ var Types = append([]string{
 	events.NeedPostedType, events.NeedConfirmedType, events.NeedCancelledType, events.NeedStaleType,
 	events.CapacityReportedType,
 	events.DonationPledgedType,
+	events.RecordCorrectedType,
 }, events.AllocationTypes...)
 
 // ApplyEvent applies one event to the read model, keeping public fields
@@ -22,6 +23,15 @@ var Types = append([]string{
 // nothing. Types it does not use are ignored.
 func (a *App) ApplyEvent(ctx context.Context, e events.Envelope) error {
 	switch e.Type {
+	case events.RecordCorrectedType:
+		var d events.RecordCorrected
+		if err := decode(e, &d); err != nil {
+			return err
+		}
+		return a.change(ctx, func(m *domain.Model) (bool, func(context.Context) error, func(*domain.Model)) {
+			c, ok := m.RecordCorrected(e.ID, e.Subject, e.Time, d)
+			return ok, func(ctx context.Context) error { return a.Store.PutCorrection(ctx, c) }, func(m *domain.Model) { m.SetCorrection(c) }
+		})
 	case events.OrgRegisteredType:
 		var d events.OrgRegistered
 		if err := decode(e, &d); err != nil {

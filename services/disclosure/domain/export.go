@@ -38,6 +38,7 @@ var (
 		{"hospital_name", "#org+recipient+name"}, {"hospital_region", "#adm2+code"},
 		{"decided_by", "#meta+decided_by"}, {"reason", "#description+reason"},
 		{"shipped_quantity", "#item+dispatched+num"}, {"received_quantity", "#item+delivered+num"}, {"time", "#date+updated"},
+		{"corrections", "#meta+corrections"},
 	}
 	SummaryFields = []Field{
 		{"item", "#item+code"}, {"name", "#item+name+i_en"}, {"name_zh", "#item+name+i_zh"},
@@ -59,7 +60,30 @@ var (
 // as CSV cells, in the order of the fields above.
 func FlowRecord(f Flow) []string {
 	return []string{f.ID, f.Item, itoa(f.Quantity), f.Status, f.SourceKind, text(f.SourceName), text(f.HospitalName),
-		f.HospitalRegion, text(f.DecidedBy), text(f.Reason), itoa(f.ShippedQuantity), itoa(f.ReceivedQuantity), stamp(f.Time)}
+		f.HospitalRegion, text(f.DecidedBy), text(f.Reason), itoa(f.ShippedQuantity), itoa(f.ReceivedQuantity), stamp(f.Time), text(correctionsText(f.Corrections))}
+}
+
+// correctionsText is a flow's corrections in one cell: per correction
+// "<time> <corrected_by>: <reason> (field=value, …)", joined by " | ".
+func correctionsText(cs []FlowCorrection) string {
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		var b strings.Builder
+		b.WriteString(stamp(c.Time))
+		if c.CorrectedBy != "" {
+			b.WriteString(" " + c.CorrectedBy)
+		}
+		b.WriteString(": " + c.Reason)
+		if len(c.Fields) > 0 {
+			fs := make([]string, len(c.Fields))
+			for j, f := range c.Fields {
+				fs[j] = f.Field + "=" + f.Value
+			}
+			b.WriteString(" (" + strings.Join(fs, ", ") + ")")
+		}
+		parts[i] = b.String()
+	}
+	return strings.Join(parts, " | ")
 }
 
 func SummaryRecord(s SummaryItem) []string {

@@ -11,11 +11,11 @@ func TestWriteCSVGuardsFormulasAndAddsHXL(t *testing.T) {
 		hxl  bool
 		want string
 	}{
-		{false, "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time\n" +
-			"alloc_1,goggles,5,,,\"'=HYPERLINK(\"\"x\"\")\",'+1 clinic,,,\"a, \"\"quoted\"\" reason\",0,0,\n"},
-		{true, "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time\n" +
-			"#activity+id,#item+code,#item+allocated+num,#status,#org+provider+type,#org+provider+name,#org+recipient+name,#adm2+code,#meta+decided_by,#description+reason,#item+dispatched+num,#item+delivered+num,#date+updated\n" +
-			"alloc_1,goggles,5,,,\"'=HYPERLINK(\"\"x\"\")\",'+1 clinic,,,\"a, \"\"quoted\"\" reason\",0,0,\n"},
+		{false, "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time,corrections\n" +
+			"alloc_1,goggles,5,,,\"'=HYPERLINK(\"\"x\"\")\",'+1 clinic,,,\"a, \"\"quoted\"\" reason\",0,0,,\n"},
+		{true, "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time,corrections\n" +
+			"#activity+id,#item+code,#item+allocated+num,#status,#org+provider+type,#org+provider+name,#org+recipient+name,#adm2+code,#meta+decided_by,#description+reason,#item+dispatched+num,#item+delivered+num,#date+updated,#meta+corrections\n" +
+			"alloc_1,goggles,5,,,\"'=HYPERLINK(\"\"x\"\")\",'+1 clinic,,,\"a, \"\"quoted\"\" reason\",0,0,,\n"},
 	} {
 		var buf bytes.Buffer
 		if err := WriteCSV(&buf, FlowFields, tt.hxl, [][]string{FlowRecord(f)}); err != nil {

@@ -15,6 +15,7 @@ import (
 const (
 	RoleHospital     = "hospital"
 	RoleManufacturer = "manufacturer"
+	RoleRegulator    = "regulator"
 	RoleDonor        = "donor"
 )
 
@@ -137,6 +138,7 @@ type Store interface {
 	PutCapacity(ctx context.Context, c Capacity) error
 	PutDonation(ctx context.Context, d Donation) error
 	PutAllocation(ctx context.Context, a Allocation) error
+	PutCorrection(ctx context.Context, c Correction) error
 	// Load reads every document into a model, at start.
 	Load(ctx context.Context) (*Model, error)
 	SnapshotStore
@@ -150,6 +152,7 @@ type Model struct {
 	Capacities  map[string]Capacity
 	Donations   map[string]Donation
 	Allocations map[string]Allocation
+	Corrections map[string]Correction
 	// offers maps an offer id (a donation line) to its donation.
 	offers map[string]string
 }
@@ -158,7 +161,7 @@ type Model struct {
 func NewModel() *Model {
 	return &Model{
 		Orgs: map[string]Org{}, Needs: map[string]Need{}, Capacities: map[string]Capacity{},
-		Donations: map[string]Donation{}, Allocations: map[string]Allocation{}, offers: map[string]string{},
+		Donations: map[string]Donation{}, Allocations: map[string]Allocation{}, Corrections: map[string]Correction{}, offers: map[string]string{},
 	}
 }
 

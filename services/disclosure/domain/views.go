@@ -63,6 +63,9 @@ type Flow struct {
 	ShippedQuantity  int64     `json:"shipped_quantity"`
 	ReceivedQuantity int64     `json:"received_quantity"`
 	Time             time.Time `json:"time"`
+	// Corrections are the corrections filed against this allocation's
+	// events, oldest first, shown beside the original (never merged in).
+	Corrections []FlowCorrection `json:"corrections"`
 }
 
 // Shortage levels, red the worst.
@@ -230,8 +233,13 @@ func (m *Model) Regions() []RegionShortage {
 // (ties by id).
 func (m *Model) Flows() []Flow {
 	out := make([]Flow, 0, len(m.Allocations))
+	corrections := m.flowCorrections()
 	for _, a := range m.Allocations {
-		out = append(out, Flow{
+		cs := corrections[a.ID]
+		if cs == nil {
+			cs = []FlowCorrection{}
+		}
+		out = append(out, Flow{Corrections: cs,
 			ID: a.ID, Item: a.Item, Quantity: a.Quantity, Status: a.Status, SourceKind: a.SourceKind,
 			SourceName: m.SourceName(a), HospitalName: m.publicName(a.HospitalID, RoleHospital), HospitalRegion: a.HospitalRegion,
 			DecidedBy: a.DecidedBy, Reason: a.Reason, ShippedQuantity: a.Shipped, ReceivedQuantity: a.Received, Time: a.UpdatedAt,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 
@@ -91,7 +92,7 @@ func (s *sender) send(v app.Views, initial bool) error {
 	// put each on top. The first time, only the newest PageFlows.
 	var changed []domain.Flow
 	for i, f := range v.Flows {
-		if old, ok := s.flows[f.ID]; ok && old == f {
+		if old, ok := s.flows[f.ID]; ok && reflect.DeepEqual(old, f) {
 			continue
 		}
 		s.flows[f.ID] = f

@@ -14,7 +14,7 @@ type texts struct {
 	Received, JourneyItems, JourneyAllocations, NoAllocations, Hospital                 string
 	Policy, PolicyLead, Checkpoint, CheckpointLead, Size, RootHash, CheckpointTime      string
 	Origin, CheckpointNone, Loading, OpenData, OpenDataLead, Snapshots, Fields, Updated string
-	NoScript                                                                            string
+	NoScript, Correction                                                                string
 }
 
 type language struct {
@@ -45,7 +45,8 @@ var words = map[string]language{
 			Size: "记录数", RootHash: "根哈希", CheckpointTime: "签名时间", Origin: "日志名", CheckpointNone: "暂时无法读取检查点。", Loading: "加载中…",
 			OpenData: "开放数据", OpenDataLead: "以下数据可自由下载（CSV 或 JSON，字段名固定；加 ?hxl=1 附 HXL 标签行；加 ?date=YYYY-MM-DD 取当天快照）：",
 			Snapshots: "每日快照列表", Fields: "字段说明", Updated: "页面生成于",
-			NoScript: "未启用 JavaScript：页面不会实时更新，捐赠查询和检查点需直接访问接口。",
+			Correction: "更正",
+			NoScript:   "未启用 JavaScript：页面不会实时更新，捐赠查询和检查点需直接访问接口。",
 		},
 		Policy: []string{
 			"只分配真实、仍在等待的需求：已取消、已满足或长期未确认的需求不参与；物资标准必须是医院接受的（要医用防护口罩 GB 19083 的医院不会收到 KN95，除非医院写明接受）；定向捐赠只去指定的医院或地区。",
@@ -79,7 +80,8 @@ var words = map[string]language{
 			Size: "Records", RootHash: "Root hash", CheckpointTime: "Signed at", Origin: "Log", CheckpointNone: "The checkpoint cannot be read just now.", Loading: "Loading…",
 			OpenData: "Open data", OpenDataLead: "Free downloads (CSV or JSON, fixed column names; add ?hxl=1 for the HXL hashtag row; add ?date=YYYY-MM-DD for that day's snapshot):",
 			Snapshots: "daily snapshots", Fields: "field list", Updated: "Page generated",
-			NoScript: "JavaScript is off: the page will not update live, and the donation lookup and checkpoint need the API directly.",
+			Correction: "Correction",
+			NoScript:   "JavaScript is off: the page will not update live, and the donation lookup and checkpoint need the API directly.",
 		},
 		Policy: []string{
 			"Only real, still-open needs are served: cancelled, fulfilled or long-unconfirmed needs are not; a product must meet a standard the hospital accepts (a hospital that asked for medical protective masks, GB 19083, never gets KN95 unless it said so); a directed donation goes only to the hospital or area named.",

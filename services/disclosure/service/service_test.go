@@ -309,6 +309,40 @@ func TestDisclosureComponent(t *testing.T) {
 		}
 	})
 
+	t.Run("a correction shows beside the original", func(t *testing.T) {
+		h.publish(
+			events.MustNew("registry", events.OrgRegistered{OrgID: "org_r1", Name: "Health Commission", Role: "regulator", Region: "110000"}, meta("org_r1", "org_r1", "", 8)),
+			events.MustNew("audit", events.RecordCorrected{CorrectsEventID: "ev_x", CorrectsIndex: 9, CorrectsType: events.AllocationDispatchedType,
+				Reason: "shipped 990, not 1000; ask " + phone, CorrectedBy: "org_r1",
+				Corrected: json.RawMessage(`{"shipped_quantity":990,"tracking_number":"SF9876543210"}`)}, meta("alloc_1", "org_m1", "n95-respirator", 9)))
+		type corrected struct {
+			ID          string `json:"id"`
+			Shipped     int64  `json:"shipped_quantity"`
+			Corrections []struct {
+				Corrects    string `json:"corrects"`
+				CorrectedBy string `json:"corrected_by"`
+				Reason      string `json:"reason"`
+				Fields      []struct{ Field, Value string }
+			} `json:"corrections"`
+		}
+		var f corrected
+		testkit.Eventually(t, 10*time.Second, func() bool {
+			f, _ = find(all[corrected](h, "/v1/public/flows", 50), func(f corrected) bool { return f.ID == "alloc_1" })
+			return len(f.Corrections) == 1
+		}, "the correction applied")
+		c := f.Corrections[0]
+		if f.Shipped != 1000 || c.Corrects != "allocation_dispatched" || c.CorrectedBy != "regulator:org_r1" || c.Reason != "shipped 990, not 1000; ask ***" ||
+			len(c.Fields) != 1 || c.Fields[0].Field != "shipped_quantity" || c.Fields[0].Value != "990" {
+			t.Errorf("alloc_1 with its correction: %+v", f)
+		}
+		if page := string(h.get("/?lang=en")); !strings.Contains(page, "Correction") || !strings.Contains(page, "shipped 990, not 1000") {
+			t.Error("the page does not show the correction")
+		}
+		if strings.Contains(string(h.get("/v1/public/export/flows.csv")), "SF9876543210") {
+			t.Error("a corrected tracking number was published")
+		}
+	})
+
 	t.Run("page", func(t *testing.T) {
 		zh := string(h.get("/"))
 		en := string(h.get("/?lang=en"))
@@ -349,7 +383,7 @@ func TestDisclosureComponent(t *testing.T) {
 			path, header string
 			rows         int
 		}{
-			{"/v1/public/export/flows.csv", "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time", 2},
+			{"/v1/public/export/flows.csv", "id,item,quantity,status,source_kind,source_name,hospital_name,hospital_region,decided_by,reason,shipped_quantity,received_quantity,time,corrections", 2},
 			{"/v1/public/export/summary.csv", "item,name,name_zh,needed,allocated,dispatched,delivered,open_shortage,available_capacity", len(catalog.Items())},
 			{"/v1/public/export/regions.csv", "province,name,name_zh,needed,allocated,delivered,open_shortage,shortage_ratio,level", 34},
 		} {

@@ -17,6 +17,7 @@ func RunSuite(t *testing.T, newStore func(t *testing.T) domain.Store) {
 	t.Run("round trip", func(t *testing.T) { testRoundTrip(t, newStore(t)) })
 	t.Run("replace", func(t *testing.T) { testReplace(t, newStore(t)) })
 	t.Run("snapshots", func(t *testing.T) { testSnapshots(t, newStore(t)) })
+	t.Run("corrections", func(t *testing.T) { testCorrections(t, newStore(t)) })
 }
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 123_000_000, time.UTC)
@@ -111,5 +112,19 @@ func testSnapshots(t *testing.T, s domain.Store) {
 	want := []domain.SnapshotInfo{day1.Info(), day2.Info()}
 	if !reflect.DeepEqual(list, want) {
 		t.Errorf("list %+v, want %+v", list, want)
+	}
+}
+
+func testCorrections(t *testing.T, s domain.Store) {
+	ctx := context.Background()
+	c1 := domain.Correction{ID: "ev_c1", Subject: "alloc_1", CorrectsType: "aidflow.matcher.allocation_dispatched.v1", Reason: "shipped 30",
+		By: "org_r1", Fields: []domain.CorrectedField{{Field: "shipped_quantity", Value: "30"}}, At: t0}
+	c2 := domain.Correction{ID: "ev_c2", Subject: "alloc_1", CorrectsType: "aidflow.matcher.allocation_accepted.v1", Reason: "r", By: "org_m1", At: t0.Add(time.Minute)}
+	must(t, s.PutCorrection(ctx, c1))
+	must(t, s.PutCorrection(ctx, c2))
+	m, err := s.Load(ctx)
+	must(t, err)
+	if len(m.Corrections) != 2 || !reflect.DeepEqual(m.Corrections["ev_c1"], c1) || m.Corrections["ev_c2"].Reason != "r" || len(m.Corrections["ev_c2"].Fields) != 0 {
+		t.Errorf("corrections loaded as %+v", m.Corrections)
 	}
 }

@@ -22,13 +22,14 @@ type Store struct {
 	donations   map[string]domain.Donation
 	allocations map[string]domain.Allocation
 	snapshots   map[string]domain.Snapshot
+	corrections map[string]domain.Correction
 	Fail        error
 }
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{orgs: map[string]domain.Org{}, needs: map[string]domain.Need{}, capacities: map[string]domain.Capacity{},
-		donations: map[string]domain.Donation{}, allocations: map[string]domain.Allocation{}, snapshots: map[string]domain.Snapshot{}}
+		donations: map[string]domain.Donation{}, allocations: map[string]domain.Allocation{}, snapshots: map[string]domain.Snapshot{}, corrections: map[string]domain.Correction{}}
 }
 
 func put[T any](s *Store, m map[string]T, id string, v T) error {
@@ -78,6 +79,10 @@ func (s *Store) Load(context.Context) (*domain.Model, error) {
 		a.Shipments = slices.Clone(a.Shipments)
 		m.SetAllocation(a)
 	}
+	for _, c := range s.corrections {
+		c.Fields = slices.Clone(c.Fields)
+		m.SetCorrection(c)
+	}
 	return m, nil
 }
 
@@ -106,4 +111,9 @@ func (s *Store) ListSnapshots(context.Context) ([]domain.SnapshotInfo, error) {
 	}
 	slices.SortFunc(out, func(a, b domain.SnapshotInfo) int { return strings.Compare(a.Date, b.Date) })
 	return out, nil
+}
+
+func (s *Store) PutCorrection(_ context.Context, c domain.Correction) error {
+	c.Fields = slices.Clone(c.Fields)
+	return put(s, s.corrections, c.ID, c)
 }

@@ -28,10 +28,11 @@ const (
 	Donations   = "donations"
 	Allocations = "allocations"
 	Snapshots   = "snapshots"
+	Corrections = "corrections"
 )
 
 // Collections lists every collection, for mongox.EnsureCollections.
-var Collections = []string{Orgs, Needs, Capacities, Donations, Allocations, Snapshots}
+var Collections = []string{Orgs, Needs, Capacities, Donations, Allocations, Snapshots, Corrections}
 
 // Store is the MongoDB domain.Store.
 type Store struct{ db *mongo.Database }
@@ -180,7 +181,40 @@ func (s *Store) Load(ctx context.Context) (*domain.Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	err = each(ctx, s.db, Corrections, func(d correctionDoc) {
+		c := domain.Correction{ID: d.ID, Subject: d.Subject, CorrectsType: d.CorrectsType, Reason: d.Reason, By: d.By, At: utc(d.At)}
+		for _, f := range d.Fields {
+			c.Fields = append(c.Fields, domain.CorrectedField(f))
+		}
+		m.SetCorrection(c)
+	})
+	if err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+type correctedFieldDoc struct {
+	Field string `bson:"field"`
+	Value string `bson:"value"`
+}
+
+type correctionDoc struct {
+	ID           string              `bson:"_id"`
+	Subject      string              `bson:"subject"`
+	CorrectsType string              `bson:"corrects_type"`
+	Reason       string              `bson:"reason"`
+	By           string              `bson:"by"`
+	Fields       []correctedFieldDoc `bson:"fields"`
+	At           time.Time           `bson:"at"`
+}
+
+func (s *Store) PutCorrection(ctx context.Context, c domain.Correction) error {
+	doc := correctionDoc{ID: c.ID, Subject: c.Subject, CorrectsType: c.CorrectsType, Reason: c.Reason, By: c.By, At: c.At, Fields: []correctedFieldDoc{}}
+	for _, f := range c.Fields {
+		doc.Fields = append(doc.Fields, correctedFieldDoc(f))
+	}
+	return s.replace(ctx, Corrections, c.ID, doc)
 }
 
 // snapshotDoc keeps each dataset as its JSON export: the rows are public
