@@ -492,7 +492,7 @@ func TestDisclosureComponent(t *testing.T) {
 		}
 		for _, path := range paths {
 			body := string(h.get(path))
-			for _, bad := range []string{phone, email, idCard, donorTel, "张三", "org_d1", "union-hospital"} {
+			for _, bad := range []string{phone, email, idCard, donorTel, "张三", "org_d1", "union-hospital", "aft1.", "Bearer", "SF9876543210"} {
 				if strings.Contains(body, bad) {
 					t.Errorf("%s shows %q", path, bad)
 				}
