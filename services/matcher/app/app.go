@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aidflow/aidflow/services/matcher/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
 	"github.com/aidflow/aidflow/shared/logging"
 )
 
@@ -35,8 +36,26 @@ type App struct {
 	// has no event to derive it from (its allocation_proposed event
 	// records it for replays). Tests fix it to compare runs byte for byte.
 	NewOverrideID func() string
+	// Active reports whether this instance holds the matcher's lease; nil
+	// means it always does (one instance, tests). Every change checks it
+	// under the lock, so an instance that lost its lease writes nothing
+	// more (see ErrStandby).
+	Active func() bool
 
 	mu sync.Mutex
+}
+
+// ErrStandby refuses a change on an instance that does not hold the
+// matcher's lease: another instance is the active one.
+var ErrStandby = apperr.New(apperr.Unavailable, "this matcher instance is on standby (another holds the lease); retry")
+
+// standby is ErrStandby when this instance may not change anything. The
+// caller holds a.mu.
+func (a *App) standby() error {
+	if a.Active != nil && !a.Active() {
+		return ErrStandby
+	}
+	return nil
 }
 
 // New returns the use cases; call Load before anything else.

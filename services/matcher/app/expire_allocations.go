@@ -10,6 +10,9 @@ import (
 func (a *App) ExpireAllocations(ctx context.Context) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.standby(); err != nil {
+		return 0, err
+	}
 	now := a.Now()
 	n := 0
 	for _, al := range a.Book.ProposedBefore(now.Add(-a.TTL)) {

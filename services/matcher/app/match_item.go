@@ -20,6 +20,9 @@ import (
 // missed a write), the stored allocation is read back into the book and
 // the run fails, to be retried by the consumer from the corrected state.
 func (a *App) matchItem(ctx context.Context, trig Trigger, item string) error {
+	if err := a.standby(); err != nil {
+		return err
+	}
 	needs, offers := a.Book.Market(item)
 	decisions := policy.Match(needs, offers, Today(trig.Time))
 	if err := policy.Check(needs, offers, decisions); err != nil {

@@ -49,6 +49,9 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.standby(); err != nil {
+		return domain.Allocation{}, err
+	}
 	need, ok := a.Book.PolicyNeed(in.NeedID)
 	if !ok {
 		v.Add("need_id", "no need with this id")

@@ -1,10 +1,12 @@
 package app_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/app"
 )
 
 // TestStockReportRaisesTheClass: a normal need of a hospital with under
@@ -37,5 +39,34 @@ func TestStockReportLowersTheClassAgain(t *testing.T) {
 	f.capacity("c1", "m1", "ventilator", 10, 1)
 	if got := toNeed(f.allocations()); got["n1"] != 0 || got["n2"] != 10 {
 		t.Fatalf("by need %v, want n2 10", got)
+	}
+}
+
+// TestStandbyChangesNothing: an instance without the lease refuses every
+// change with ErrStandby and writes nothing.
+func TestStandbyChangesNothing(t *testing.T) {
+	f := newFixture(t)
+	f.need("n1", "h1", "ventilator", 10, "normal")
+	f.capacity("c1", "m1", "ventilator", 4, 1)
+	al := f.only()
+	f.app.Active = func() bool { return false }
+	before := len(f.repo.Events())
+	errs := []error{
+		f.app.CapacityReported(f.ctx, f.trigger(), events.CapacityReported{CapacityID: "c2", ManufacturerID: "m2", Item: "ventilator", Region: "330100", AvailableNow: 9, Revision: 1}),
+		f.app.Sweep(f.ctx),
+	}
+	_, err := f.app.AcceptAllocation(f.ctx, m1, al.ID)
+	errs = append(errs, err)
+	_, err = f.app.ExpireAllocations(f.ctx)
+	errs = append(errs, err)
+	_, err = f.app.OverrideAllocation(f.ctx, reg, app.OverrideInput{NeedID: "n1", SourceKind: "capacity", SourceID: "c1", Quantity: 1, Reason: "r"})
+	errs = append(errs, err)
+	for i, err := range errs {
+		if !errors.Is(err, app.ErrStandby) {
+			t.Errorf("change %d: %v, want ErrStandby", i, err)
+		}
+	}
+	if n := len(f.repo.Events()); n != before {
+		t.Fatalf("a standby announced %d events", n-before)
 	}
 }

@@ -41,6 +41,9 @@ func (a *App) Sweep(ctx context.Context) error {
 func (a *App) MatchAll(ctx context.Context, trig Trigger) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if err := a.standby(); err != nil {
+		return err
+	}
 	for _, item := range a.Book.Items() {
 		if err := a.matchItem(ctx, trig, item); err != nil {
 			return err

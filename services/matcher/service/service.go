@@ -3,14 +3,22 @@
 package service
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
+	"github.com/aidflow/aidflow/services/matcher/adapters/lease"
 	"github.com/aidflow/aidflow/services/matcher/adapters/mongo"
 	"github.com/aidflow/aidflow/services/matcher/app"
 	"github.com/aidflow/aidflow/services/matcher/ports"
@@ -28,6 +36,18 @@ const DefaultExpirySchedule = "@every 1m"
 // DefaultSweepSchedule is how often every item is matched again.
 const DefaultSweepSchedule = "@every 10m"
 
+// DefaultLeaseTTL is how long the active instance's lease lasts without
+// renewal: a standby takes over within it after a crash.
+const DefaultLeaseTTL = 15 * time.Second
+
+// LeaseKey is the lease of the one partition the matcher has today: every
+// item. See the README ("One active matcher").
+const LeaseKey = "partition-all"
+
+// ErrLeaseLost ends Run when this instance lost the lease: it must not
+// write again, and a restart makes it a standby.
+var ErrLeaseLost = lease.ErrLost
+
 // Config is the matcher's configuration.
 type Config struct {
 	Platform platform.Config
@@ -41,6 +61,12 @@ type Config struct {
 	// windows and arrival deadlines without an event), a cron spec
 	// (AIDFLOW_SWEEP_SCHEDULE, default "@every 10m"); "off" disables it.
 	SweepSchedule string
+	// LeaseTTL is the lease's time to live (AIDFLOW_MATCHER_LEASE_TTL,
+	// default 15s, at least 1s); it is renewed every third of it.
+	LeaseTTL time.Duration
+	// Holder names this instance in the lease (AIDFLOW_MATCHER_INSTANCE,
+	// default the host name and a random suffix).
+	Holder string
 }
 
 // LoadConfig reads the matcher's environment.
@@ -50,7 +76,10 @@ func LoadConfig(l *config.Loader) Config {
 		AllocationTTL:  l.Duration("AIDFLOW_ALLOCATION_TTL", app.DefaultTTL),
 		ExpirySchedule: l.String("AIDFLOW_EXPIRY_SCHEDULE", DefaultExpirySchedule),
 		SweepSchedule:  l.String("AIDFLOW_SWEEP_SCHEDULE", DefaultSweepSchedule),
+		LeaseTTL:       l.Duration("AIDFLOW_MATCHER_LEASE_TTL", DefaultLeaseTTL),
+		Holder:         l.String("AIDFLOW_MATCHER_INSTANCE", ""),
 	}
+	l.Check("AIDFLOW_MATCHER_LEASE_TTL", c.LeaseTTL >= time.Second, "must be at least 1s")
 	l.Check("AIDFLOW_ALLOCATION_TTL", c.AllocationTTL >= time.Minute, "must be at least 1m")
 	checkSchedule(l, "AIDFLOW_EXPIRY_SCHEDULE", c.ExpirySchedule)
 	checkSchedule(l, "AIDFLOW_SWEEP_SCHEDULE", c.SweepSchedule)
@@ -66,8 +95,18 @@ func checkSchedule(l *config.Loader, name, spec string) {
 
 // Main is the running matcher.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	P     *platform.Platform
+	App   *app.App
+	Lease *lease.Lease
+
+	mu   sync.Mutex
+	lost func(error)
+	// started is set once this instance, holding the lease, has started
+	// its consumers and schedules.
+	started atomic.Bool
+	// kept is closed when the lease keeper ends (it has released the
+	// lease); nil until it starts.
+	kept chan struct{}
 }
 
 // New connects and wires the matcher.
@@ -92,16 +131,99 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		p.Close()
 		return nil, err
 	}
+	ttl := cmp.Or(cfg.LeaseTTL, DefaultLeaseTTL)
+	kv, err := lease.OpenBucket(ctx, p.Bus.JetStream(), ttl)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	m := &Main{P: p, App: a, Lease: lease.New(kv, leaseKey(cfg.Platform.MongoDB), cmp.Or(cfg.Holder, holderID()), ttl)}
+	a.Active = m.Lease.Held
 	ports.Register(p.Authed(""), a)
-	p.OnStart(func(ctx context.Context) error {
-		for _, c := range ports.Consumers(a) {
-			if err := p.Consume(ctx, c.Spec, c.Handler); err != nil {
-				return err
-			}
+	p.AddReadiness(func(context.Context) error {
+		if !m.Lease.Held() {
+			return errors.New("standby: another matcher instance holds the lease")
 		}
-		return startSchedules(ctx, p, a, cfg)
+		if !m.started.Load() {
+			return errors.New("lease acquired; starting the consumers")
+		}
+		return nil
 	})
-	return &Main{P: p, App: a}, nil
+	// The consumers and the schedules start only once this instance holds
+	// the lease, after reloading what the previous holder wrote.
+	p.OnStart(func(ctx context.Context) error {
+		kept := make(chan struct{})
+		m.mu.Lock()
+		m.kept = kept
+		m.mu.Unlock()
+		go func() {
+			defer close(kept)
+			// Not starting after taking the lease (it is released) ends
+			// Run like a lost lease: a restart tries again.
+			err := m.Lease.Keep(ctx, func(ctx context.Context) error {
+				if err := a.Load(ctx); err != nil {
+					return err
+				}
+				p.Log.InfoContext(ctx, "matcher lease acquired: active", "holder", m.Lease.Holder())
+				for _, c := range ports.Consumers(a) {
+					if err := p.Consume(ctx, c.Spec, c.Handler); err != nil {
+						return err
+					}
+				}
+				if err := startSchedules(ctx, p, a, cfg); err != nil {
+					return err
+				}
+				m.started.Store(true)
+				return nil
+			}, func(err error) {
+				p.Log.ErrorContext(ctx, "matcher lease lost: stopping", "err", err)
+				m.fail(err)
+			})
+			if err != nil && ctx.Err() == nil {
+				m.fail(err)
+			}
+		}()
+		return nil
+	})
+	return m, nil
+}
+
+// leaseKey is the partition's key for the deployment whose database is
+// db: instances sharing a database share the lease.
+func leaseKey(db string) string {
+	b := []byte(LeaseKey + "." + db)
+	for i, c := range b {
+		if !keyChar(c) {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+// keyChar reports whether c may appear in a key-value key.
+func keyChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return c == '-' || c == '_' || c == '=' || c == '.'
+}
+
+// holderID names this process in the lease.
+func holderID() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return cmp.Or(host, "matcher") + "-" + hex.EncodeToString(b)
+}
+
+func (m *Main) fail(err error) {
+	m.mu.Lock()
+	lost := m.lost
+	m.mu.Unlock()
+	if lost != nil {
+		lost(err)
+	}
 }
 
 // startSchedules starts the expiry of proposals not accepted within the
@@ -146,5 +268,28 @@ func startSchedules(ctx context.Context, p *platform.Platform, a *app.App, cfg C
 
 func (m *Main) Handler() http.Handler           { return m.P.HTTP }
 func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }
+
+// Run serves until ctx ends, or until this instance loses the lease
+// (ErrLeaseLost): it then stops at once rather than write as a second
+// active matcher; restarted, it stands by. It also ends, with the error,
+// when it took the lease but could not start its consumers.
+func (m *Main) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	m.mu.Lock()
+	m.lost = func(err error) { cancel(err) }
+	m.mu.Unlock()
+	err := m.P.Run(ctx)
+	cancel(nil)
+	m.mu.Lock()
+	kept := m.kept
+	m.mu.Unlock()
+	if kept != nil {
+		<-kept // the lease is released: a standby takes over at once
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return err
+}
+func (m *Main) Close() { m.P.Close() }

@@ -560,7 +560,7 @@ func TestLoadConfig(t *testing.T) {
 		check   func(service.Config) bool
 	}{
 		{"defaults", nil, "", func(c service.Config) bool {
-			return c.AllocationTTL == 48*time.Hour && c.ExpirySchedule == "@every 1m" && c.SweepSchedule == "@every 10m" && c.Platform.MongoDB == "aidflow_matcher"
+			return c.AllocationTTL == 48*time.Hour && c.ExpirySchedule == "@every 1m" && c.SweepSchedule == "@every 10m" && c.LeaseTTL == 15*time.Second && c.Holder == "" && c.Platform.MongoDB == "aidflow_matcher"
 		}},
 		{"set", map[string]string{"AIDFLOW_ALLOCATION_TTL": "12h", "AIDFLOW_EXPIRY_SCHEDULE": "*/5 * * * *"}, "", func(c service.Config) bool {
 			return c.AllocationTTL == 12*time.Hour && c.ExpirySchedule == "*/5 * * * *"
@@ -572,6 +572,10 @@ func TestLoadConfig(t *testing.T) {
 		{"sweep set", map[string]string{"AIDFLOW_SWEEP_SCHEDULE": "@hourly"}, "", func(c service.Config) bool { return c.SweepSchedule == "@hourly" }},
 		{"sweep off", map[string]string{"AIDFLOW_SWEEP_SCHEDULE": "off"}, "", func(c service.Config) bool { return c.SweepSchedule == "off" }},
 		{"bad sweep schedule", map[string]string{"AIDFLOW_SWEEP_SCHEDULE": "hourly"}, "AIDFLOW_SWEEP_SCHEDULE", nil},
+		{"lease", map[string]string{"AIDFLOW_MATCHER_LEASE_TTL": "30s", "AIDFLOW_MATCHER_INSTANCE": "m-a"}, "", func(c service.Config) bool {
+			return c.LeaseTTL == 30*time.Second && c.Holder == "m-a"
+		}},
+		{"lease too short", map[string]string{"AIDFLOW_MATCHER_LEASE_TTL": "100ms"}, "AIDFLOW_MATCHER_LEASE_TTL", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
