@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/matcher/domain"
 	"github.com/aidflow/aidflow/shared/auth"
 )
@@ -46,10 +47,31 @@ func (a *App) change(ctx context.Context, id string, may func(domain.Allocation)
 	if err != nil {
 		return domain.Allocation{}, err
 	}
-	if err := a.Repo.UpdateAllocation(ctx, al, al.Event(typ)); err != nil {
+	ev := al.Event(typ)
+	if err := a.Repo.UpdateAllocation(ctx, al, ev); err != nil {
 		return domain.Allocation{}, err
 	}
 	a.Book.PutAllocation(al)
 	a.Log.InfoContext(ctx, "allocation changed", "allocation_id", al.ID, "status", al.Status, "version", al.Version)
+	a.rematch(ctx, ev)
 	return al, nil
+}
+
+// rematch matches an item again at once after one of its allocations gave
+// units back (declined, expired, cancelled), with the release event as
+// the trigger, before anything else changes: the log then shows the
+// release followed by what it led to, in the order the state changed, so
+// a replay decides the same. The release event also reaches the rematch
+// consumer (AllocationReleased, same trigger, numbering on), which runs
+// again whatever a crash or an error here left undone. The caller holds
+// a.mu.
+func (a *App) rematch(ctx context.Context, ev events.Envelope) {
+	switch ev.Type {
+	case events.AllocationDeclinedType, events.AllocationExpiredType, events.AllocationCancelledType:
+	default:
+		return
+	}
+	if err := a.matchItem(ctx, Trigger{EventID: ev.ID, Time: ev.Time}, ev.Item); err != nil {
+		a.Log.WarnContext(ctx, "matching again after a release failed; the rematch consumer retries", "event_id", ev.ID, "err", err)
+	}
 }

@@ -5,8 +5,8 @@ import (
 )
 
 // ExpireAllocations expires every proposal older than the TTL that its
-// source has not accepted; each allocation_expired event has its item
-// matched again. It returns how many expired.
+// source has not accepted, one at a time, matching its item again after
+// each (rematch). It returns how many expired.
 func (a *App) ExpireAllocations(ctx context.Context) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -20,11 +20,13 @@ func (a *App) ExpireAllocations(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		if err := a.Repo.UpdateAllocation(ctx, al, al.Event(typ)); err != nil {
+		ev := al.Event(typ)
+		if err := a.Repo.UpdateAllocation(ctx, al, ev); err != nil {
 			return n, err
 		}
 		a.Book.PutAllocation(al)
 		n++
+		a.rematch(ctx, ev)
 	}
 	return n, nil
 }

@@ -12,9 +12,11 @@
 // compared with the allocation the replay computed under the same id (ids
 // derive from the triggering event, so the id names the run): same need,
 // source, quantity, policy version and reason, or a mismatch. Where they
-// differ the issued one is adopted, so one mismatch does not cascade. A
-// sweep's allocations (ids from "sweep/<date>") are recomputed by running
-// the sweep for that date when the first of them appears.
+// differ the issued one is adopted, so one mismatch does not cascade. An
+// issued allocation the replay lacks comes from a run later than its
+// trigger in the log (a sweep, ids from "sweep/<date>", or the rematch
+// consumer running a release again): its id names the run, recomputed
+// where the first of its allocations appears.
 package replay
 
 import (
@@ -79,6 +81,10 @@ type replayer struct {
 	sweeps    map[string]bool
 	report    Report
 	allocType map[string]bool
+	// triggers are the consumed events, in log order: an issued
+	// allocation the replay lacks may come from one of them run again
+	// later (the rematch consumer after a release, a retried run).
+	triggers []events.Envelope
 }
 
 // Run replays the log read from r: JSON envelopes one after another (JSON
@@ -161,6 +167,7 @@ func (rp *replayer) apply(e events.Envelope) error {
 		return nil
 	}
 	rp.report.Inputs++
+	rp.triggers = append(rp.triggers, e)
 	if err := h(rp.ctx, e); err != nil {
 		rp.mismatch("", e.ID, "the replay could not apply %s: %v", e.Type, err)
 	}
@@ -185,19 +192,16 @@ func (rp *replayer) allocation(e events.Envelope, d events.Allocation) error {
 	return rp.adopt(e, d)
 }
 
-// verify compares an issued allocation with the replay's; a sweep's is
-// recomputed first by running the sweep of its day.
+// verify compares an issued allocation with the replay's. One the replay
+// lacks is the next of some run that happened again later than its
+// trigger in the log: the sweep of its day, or a consumed event run again
+// (the rematch consumer after a release, a retry). Its id tells which
+// (NewAllocationID of the trigger and the run's count so far): that run is
+// recomputed here, at this point of the log.
 func (rp *replayer) verify(e events.Envelope, d events.Allocation) error {
 	got, ok := rp.app.Book.Allocation(d.AllocationID)
 	if !ok {
-		trig := app.SweepTrigger(e.Time)
-		if !rp.sweeps[trig.EventID] {
-			rp.sweeps[trig.EventID] = true
-			rp.report.Sweeps = append(rp.report.Sweeps, trig.EventID)
-		}
-		if err := rp.app.MatchAll(rp.ctx, trig); err != nil {
-			rp.mismatch(d.AllocationID, e.ID, "recomputing %s failed: %v", trig.EventID, err)
-		}
+		rp.rerun(e, d.AllocationID)
 		got, ok = rp.app.Book.Allocation(d.AllocationID)
 	}
 	switch {
@@ -211,6 +215,30 @@ func (rp *replayer) verify(e events.Envelope, d events.Allocation) error {
 		return nil
 	}
 	return rp.adopt(e, d)
+}
+
+// rerun finds the run that issued id and recomputes it now.
+func (rp *replayer) rerun(e events.Envelope, id string) {
+	sweep := app.SweepTrigger(e.Time)
+	if domain.NewAllocationID(sweep.EventID, rp.app.Book.RunCount(sweep.EventID)) == id {
+		if !rp.sweeps[sweep.EventID] {
+			rp.sweeps[sweep.EventID] = true
+			rp.report.Sweeps = append(rp.report.Sweeps, sweep.EventID)
+		}
+		if err := rp.app.MatchAll(rp.ctx, sweep); err != nil {
+			rp.mismatch(id, e.ID, "recomputing %s failed: %v", sweep.EventID, err)
+		}
+		return
+	}
+	for i := len(rp.triggers) - 1; i >= 0; i-- {
+		t := rp.triggers[i]
+		if domain.NewAllocationID(t.ID, rp.app.Book.RunCount(t.ID)) == id {
+			if err := rp.handlers[t.Type](rp.ctx, t); err != nil {
+				rp.mismatch(id, t.ID, "running %s again failed: %v", t.ID, err)
+			}
+			return
+		}
+	}
 }
 
 // adopt makes the replay's allocation what the event says, if the event
