@@ -9,6 +9,7 @@ package auditor
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -159,7 +160,7 @@ func (t *tree) root(n int64) tlog.Hash {
 func VerifyExport(ctx context.Context, recs []Record, cps []domain.Checkpoint, prover Prover) (Result, error) {
 	res := Result{Records: int64(len(recs)), Exact: true}
 	cps = slices.Clone(cps)
-	slices.SortFunc(cps, func(a, b domain.Checkpoint) int { return int(a.Size - b.Size) })
+	slices.SortFunc(cps, func(a, b domain.Checkpoint) int { return cmp.Compare(a.Size, b.Size) })
 
 	// The sequence: the first position whose record is not the next index,
 	// or repeats an event.
