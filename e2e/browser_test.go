@@ -3,6 +3,9 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,7 +119,6 @@ var levelColours = map[string]string{
 }
 
 func TestPublicPageInBrowser(t *testing.T) {
-	tab := newTab(t)
 	s := startStack(t, t.TempDir())
 	defer s.Close()
 	p := register(t, s.BaseURL, s.OperatorToken)
@@ -155,7 +157,28 @@ func TestPublicPageInBrowser(t *testing.T) {
 		return ok == 2
 	})
 
-	step(t, tab, "open the page", chromedp.Navigate(s.BaseURL+"/"), chromedp.WaitVisible(chromedp.CSS(`#summary`)))
+	// The browser starts once the stack runs, so its start-up does not
+	// compete with the services' for the two cores.
+	tab := newTab(t)
+
+	// The browser goes through a proxy the test can cut, to see the page
+	// reconnect after a drop.
+	target, err := url.Parse(s.BaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite:       func(r *httputil.ProxyRequest) { r.SetURL(target) },
+		FlushInterval: -1, // pass each server-sent event on at once
+	})
+	defer func() {
+		// The page's stream is still open: cut it, then stop (the listener
+		// closes first, so the browser cannot come back).
+		proxy.CloseClientConnections()
+		proxy.Close()
+	}()
+
+	step(t, tab, "open the page", chromedp.Navigate(proxy.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#summary`)))
 	// Set a mark on the window: a reload would lose it.
 	eval[bool](t, tab, `window.__aidflowMark = true`)
 
@@ -221,6 +244,20 @@ func TestPublicPageInBrowser(t *testing.T) {
 			t.Error("the page reloaded")
 		}
 		screenshot(t, tab, "page-live.png")
+	})
+
+	t.Run("the live feed reconnects after a drop", func(t *testing.T) {
+		step(t, tab, "the live feed to connect", chromedp.WaitVisible(chromedp.CSS(`#live[data-state="on"]`)))
+		proxy.CloseClientConnections()
+		step(t, tab, "the page to notice the drop", chromedp.WaitVisible(chromedp.CSS(`#live[data-state="retry"]`)))
+		step(t, tab, "the page to reconnect", chromedp.WaitVisible(chromedp.CSS(`#live[data-state="on"]`)))
+		need := p.hosp.must(201, "POST", "/v1/needs", map[string]any{"item": "nitrile-gloves", "quantity": 500, "urgency": "high", "needed_by": neededBy(6)})
+		p.mfr.must(200, "PUT", "/v1/capacity/nitrile-gloves", map[string]any{"available_now": 5000, "daily_rate": 1000, "lead_time_days": 1})
+		id := allocationOf(t, p.hosp, str(need, "id"))
+		step(t, tab, "the allocation made after the reconnection on the page", chromedp.WaitVisible(chromedp.CSS(`#flows tr[data-id="`+id+`"]`)))
+		if !eval[bool](t, tab, `window.__aidflowMark === true`) {
+			t.Error("the page reloaded")
+		}
 	})
 
 	t.Run("the donation lookup shows the journey", func(t *testing.T) {
