@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -90,27 +91,53 @@ func (b *Bus) Ready(context.Context) error {
 	return nil
 }
 
-// EnsureStreams creates or updates the stream of each named service. Every
-// service calls it at start for all services, so consumers never wait on a
-// stream that its producer has not created yet.
+// EnsureStreams creates the stream of each named service, or updates it
+// when its configuration differs. Every service calls it at start for all
+// services, so consumers never wait on a stream its producer has not
+// created yet. An unchanged stream is left alone: re-applying its config
+// while other services create consumers on it raced inside nats-server
+// (seen under -race in the e2e suite).
 func (b *Bus) EnsureStreams(ctx context.Context, services ...string) error {
 	for _, s := range services {
-		_, err := b.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name:        events.StreamName(s),
-			Description: "Aidflow " + s + " events",
-			Subjects:    []string{events.StreamSubjects(s)},
-			Storage:     jetstream.FileStorage,
-			Retention:   jetstream.LimitsPolicy,
-			Replicas:    b.replicas,
-			Duplicates:  2 * time.Minute,
-			// Events are the system of record for audit and replay: kept.
-			MaxAge: 0,
-		})
+		want := b.streamConfig(s)
+		st, err := b.js.Stream(ctx, want.Name)
+		switch {
+		case errors.Is(err, jetstream.ErrStreamNotFound):
+			_, err = b.js.CreateStream(ctx, want)
+			if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+				err = nil // another service created it first
+			}
+		case err == nil:
+			have := st.CachedInfo().Config
+			if !sameStream(have, want) {
+				_, err = b.js.UpdateStream(ctx, want)
+			}
+		}
 		if err != nil {
-			return fmt.Errorf("stream %s: %w", events.StreamName(s), err)
+			return fmt.Errorf("stream %s: %w", want.Name, err)
 		}
 	}
 	return nil
+}
+
+func (b *Bus) streamConfig(service string) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        events.StreamName(service),
+		Description: "Aidflow " + service + " events",
+		Subjects:    []string{events.StreamSubjects(service)},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		Replicas:    b.replicas,
+		Duplicates:  2 * time.Minute,
+		// Events are the system of record for audit and replay: kept.
+		MaxAge: 0,
+	}
+}
+
+func sameStream(have, want jetstream.StreamConfig) bool {
+	return slices.Equal(have.Subjects, want.Subjects) && have.Storage == want.Storage &&
+		have.Retention == want.Retention && have.Replicas == want.Replicas &&
+		have.Duplicates == want.Duplicates && have.MaxAge == want.MaxAge && have.Description == want.Description
 }
 
 // Publish sends an event and waits for JetStream to store it. A repeat of

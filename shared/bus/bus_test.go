@@ -234,3 +234,33 @@ func TestTypedRefusesUndecodableDataForGood(t *testing.T) {
 		t.Fatalf("undecodable data: %v, want ErrPermanent", err)
 	}
 }
+
+func TestEnsureStreamsIsRepeatableAndUpdatesOnlyOnChange(t *testing.T) {
+	ctx := context.Background()
+	srv, b := startBus(t, t.TempDir())
+	defer srv.Close()
+	defer b.Close()
+	if err := b.EnsureStreams(ctx, events.Services...); err != nil {
+		t.Fatalf("again: %v", err)
+	}
+	s, err := b.JetStream().Stream(ctx, events.StreamName("demand"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Someone changed the stream by hand: the next start puts it right.
+	cfg := s.CachedInfo().Config
+	cfg.Duplicates = time.Minute
+	if _, err := b.JetStream().UpdateStream(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.EnsureStreams(ctx, "demand"); err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Config.Duplicates != 2*time.Minute {
+		t.Errorf("duplicates window = %s, want 2m restored", info.Config.Duplicates)
+	}
+}
