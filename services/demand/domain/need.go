@@ -258,7 +258,9 @@ func (n *Need) refresh() {
 	var allocated, shipped, received int64
 	for _, a := range n.Allocations {
 		if live(a.Status) {
-			allocated += a.Quantity
+			// Units that arrived damaged did not serve the need: the
+			// matcher allocates them again, so they are not counted here.
+			allocated += a.Quantity - a.Damaged
 		}
 		shipped += a.Shipped
 		received += a.Received

@@ -54,7 +54,10 @@ func TestStatusFollowsAllocations(t *testing.T) {
 			false, domain.StatusPartiallyAllocated, 40, 0, 0},
 		{"dispatched", []domain.Allocation{alloc("a1", 3, 100, "dispatched", 100, 0, 0)}, false, domain.StatusAllocated, 100, 100, 0},
 		{"delivered in full", []domain.Allocation{alloc("a1", 4, 100, "delivered", 100, 100, 0)}, false, domain.StatusFulfilled, 100, 100, 100},
-		{"damaged units are not delivered", []domain.Allocation{alloc("a1", 4, 100, "delivered", 100, 90, 10)}, false, domain.StatusAllocated, 100, 100, 90},
+		// Damaged units served nobody: the matcher allocates them again, so
+		// they are neither delivered nor counted as allocated.
+		{"damaged units are not delivered", []domain.Allocation{alloc("a1", 4, 100, "delivered", 100, 90, 10)}, false, domain.StatusPartiallyAllocated, 90, 100, 90},
+		{"damaged units replaced", []domain.Allocation{alloc("a1", 4, 100, "delivered", 100, 90, 10), alloc("a2", 4, 10, "delivered", 10, 10, 0)}, false, domain.StatusFulfilled, 100, 110, 100},
 		{"over-delivered is fulfilled", []domain.Allocation{alloc("a1", 4, 60, "delivered", 60, 60, 0), alloc("a2", 4, 60, "delivered", 60, 60, 0)}, false, domain.StatusFulfilled, 120, 120, 120},
 		{"stale and unallocated", nil, true, domain.StatusStale, 0, 0, 0},
 		{"stale beats partially allocated", []domain.Allocation{alloc("a1", 1, 40, "proposed", 0, 0, 0)}, true, domain.StatusStale, 40, 0, 0},

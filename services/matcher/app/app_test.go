@@ -345,6 +345,36 @@ func TestDispatchIsBoundByTheReport(t *testing.T) {
 	}
 }
 
+// Units that arrive damaged did not serve the need: they are allocated
+// again at once, from what the source still has.
+func TestDamagedUnitsAreAllocatedAgain(t *testing.T) {
+	f := newFixture(t)
+	f.need("n1", "h1", "ventilator", 10, "high")
+	f.capacity("cap1", "m1", "ventilator", 15, 1)
+	a := f.only()
+	_, err := f.app.AcceptAllocation(f.ctx, m1, a.ID)
+	f.must(err)
+	_, err = f.app.DispatchAllocation(f.ctx, m1, a.ID, domain.DispatchInput{ShippedQuantity: 10})
+	f.must(err)
+	if n := f.app.Book.NeedRemaining("n1"); n != 0 {
+		t.Fatalf("before the receipt the need lacks %d", n)
+	}
+	_, err = f.app.ReceiveAllocation(f.ctx, h1, a.ID, domain.ReceiptInput{ReceivedQuantity: 8, DamagedQuantity: 2})
+	f.must(err)
+	var again []domain.Allocation
+	for _, x := range f.allocations() {
+		if x.ID != a.ID && x.Live() {
+			again = append(again, x)
+		}
+	}
+	if len(again) != 1 || again[0].NeedID != "n1" || again[0].Quantity != 2 {
+		t.Fatalf("after 2 damaged units, new allocations %+v; want one of 2", again)
+	}
+	if n := f.app.Book.NeedRemaining("n1"); n != 0 {
+		t.Fatalf("after the replacement the need lacks %d", n)
+	}
+}
+
 func TestWhoMayDoWhat(t *testing.T) {
 	f := newFixture(t)
 	f.need("n1", "h1", "ventilator", 10, "high")

@@ -58,7 +58,8 @@ func (a *App) change(ctx context.Context, id string, may func(domain.Allocation)
 }
 
 // rematch matches an item again at once after one of its allocations gave
-// units back (declined, expired, cancelled), with the release event as
+// units back (declined, expired, cancelled) or a receipt counted damaged
+// units (received), with that event as
 // the trigger, before anything else changes: the log then shows the
 // release followed by what it led to, in the order the state changed, so
 // a replay decides the same. The release event also reaches the rematch
@@ -68,6 +69,8 @@ func (a *App) change(ctx context.Context, id string, may func(domain.Allocation)
 func (a *App) rematch(ctx context.Context, ev events.Envelope) {
 	switch ev.Type {
 	case events.AllocationDeclinedType, events.AllocationExpiredType, events.AllocationCancelledType:
+	case events.AllocationReceivedType:
+		// Units received damaged left the need short: match it again.
 	default:
 		return
 	}

@@ -307,7 +307,8 @@ func keyID(k string) string {
 // ---- what is left ----
 
 // NeedRemaining is what a need still lacks: its quantity less what its
-// allocations commit (Allocation.Committed).
+// allocations commit (Allocation.Committed), not counting units that
+// arrived damaged.
 func (b *Book) NeedRemaining(id string) int64 {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
@@ -321,7 +322,10 @@ func (b *Book) needRemaining(id string) int64 {
 	}
 	left := n.Quantity
 	for _, aid := range b.allocsByNeed[id] {
-		left -= b.allocs[aid].Committed()
+		// Units received damaged did not serve the need: they are
+		// matched again (a donation line still counts them as given).
+		a := b.allocs[aid]
+		left -= a.Committed() - a.DamagedQuantity
 	}
 	return left
 }

@@ -48,9 +48,9 @@ func Consumers(a *app.App) []Consumer {
 			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.DonationPledged) error {
 				return a.DonationPledged(ctx, t, d)
 			})},
-		// Its own events: units given back are matched again.
+		// Its own events: units given back, or received damaged, are matched again.
 		{bus.ConsumerSpec{Name: "matcher-rematch", Stream: "matcher", MaxAckPending: 1,
-			Types: []string{events.AllocationDeclinedType, events.AllocationExpiredType, events.AllocationCancelledType}},
+			Types: []string{events.AllocationDeclinedType, events.AllocationExpiredType, events.AllocationCancelledType, events.AllocationReceivedType}},
 			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.Allocation) error {
 				return a.AllocationReleased(ctx, t, d)
 			})},
