@@ -17,6 +17,7 @@ import (
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/platform"
+	"github.com/aidflow/aidflow/shared/schedule"
 )
 
 // Name is the service's name.
@@ -26,7 +27,7 @@ const Name = "demand"
 const DefaultStaleSchedule = "@every 1h"
 
 // StaleScheduleOff disables the stale sweep (tests drive it by hand).
-const StaleScheduleOff = "off"
+const StaleScheduleOff = schedule.Off
 
 // MaxHoardingMultiple bounds AIDFLOW_HOARDING_MULTIPLE: a year of
 // consumption is already no limit at all.
@@ -61,9 +62,8 @@ func LoadConfig(l *config.Loader) Config {
 	l.Check("AIDFLOW_HOARDING_MULTIPLE", c.HoardingMultiple >= 1 && c.HoardingMultiple <= MaxHoardingMultiple,
 		"must be a whole number of days from 1 to 365, such as 30")
 	l.Check("AIDFLOW_STALE_AFTER", c.StaleAfter > 0, "must be a positive duration such as 168h (7 days)")
-	if c.StaleSchedule != StaleScheduleOff {
-		_, err := cron.ParseStandard(c.StaleSchedule)
-		l.Check("AIDFLOW_STALE_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"@every 1h\" or \"0 * * * *\", or off: %v", err))
+	if _, err := schedule.Parse(c.StaleSchedule, nil); err != nil {
+		l.Check("AIDFLOW_STALE_SCHEDULE", false, err.Error())
 	}
 	return c
 }
@@ -90,13 +90,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.StaleSchedule == "" {
 		cfg.StaleSchedule = DefaultStaleSchedule
 	}
-	var schedule cron.Schedule
-	if cfg.StaleSchedule != StaleScheduleOff {
-		s, err := cron.ParseStandard(cfg.StaleSchedule)
-		if err != nil {
-			return nil, fmt.Errorf("stale schedule %q: %w", cfg.StaleSchedule, err)
-		}
-		schedule = s
+	staleSchedule, err := schedule.Parse(cfg.StaleSchedule, nil)
+	if err != nil {
+		return nil, fmt.Errorf("stale schedule: %w", err)
 	}
 	spec, _ := openapi.Spec(Name)
 	p, err := platform.Open(ctx, cfg.Platform, spec)
@@ -122,31 +118,21 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	p.OnStart(func(ctx context.Context) error {
 		return p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a))
 	})
-	if schedule != nil {
-		p.OnStart(func(ctx context.Context) error { m.startStaleSweep(ctx, schedule); return nil })
+	if staleSchedule != nil {
+		p.OnStart(func(ctx context.Context) error { m.startStaleSweep(ctx, staleSchedule); return nil })
 	}
 	return m, nil
 }
 
-// startStaleSweep runs the stale rule on schedule until ctx ends. Runs do
-// not overlap: a slow one delays the next.
-func (m *Main) startStaleSweep(ctx context.Context, schedule cron.Schedule) {
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	c.Schedule(schedule, cron.FuncJob(func() {
+// startStaleSweep runs the stale rule on schedule until ctx ends.
+func (m *Main) startStaleSweep(ctx context.Context, s cron.Schedule) {
+	schedule.Run(ctx, m.P.Log, "stale sweep", s, func(ctx context.Context) error {
 		n, err := m.App.MarkStale(ctx)
-		if err != nil && ctx.Err() == nil {
-			m.P.Log.Error("stale sweep", "marked", n, "err", err)
-			return
-		}
 		if n > 0 {
-			m.P.Log.Info("stale sweep", "marked", n)
+			m.P.Log.InfoContext(ctx, "stale sweep", "marked", n)
 		}
-	}))
-	c.Start()
-	go func() {
-		<-ctx.Done()
-		<-c.Stop().Done()
-	}()
+		return err
+	})
 }
 
 func (m *Main) Handler() http.Handler           { return m.P.HTTP }

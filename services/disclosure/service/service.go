@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -19,6 +18,7 @@ import (
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/platform"
+	"github.com/aidflow/aidflow/shared/schedule"
 )
 
 // Name is the service's name.
@@ -30,7 +30,7 @@ const (
 	// last state, filed under that day.
 	DefaultSnapshotSchedule = "55 23 * * *"
 	// SnapshotScheduleOff turns the daily snapshot off.
-	SnapshotScheduleOff = "off"
+	SnapshotScheduleOff = schedule.Off
 )
 
 // Config is disclosure's configuration: the platform's (every route is
@@ -48,24 +48,10 @@ type Config struct {
 // LoadConfig reads disclosure's environment.
 func LoadConfig(l *config.Loader) Config {
 	c := Config{Platform: platform.LoadConfig(Name, l), SnapshotSchedule: l.String("AIDFLOW_SNAPSHOT_SCHEDULE", DefaultSnapshotSchedule)}
-	if c.SnapshotSchedule != SnapshotScheduleOff {
-		_, err := parseSchedule(c.SnapshotSchedule)
-		l.Check("AIDFLOW_SNAPSHOT_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"55 23 * * *\", or off: %v", err))
+	if _, err := schedule.Parse(c.SnapshotSchedule, domain.ChinaTime); err != nil {
+		l.Check("AIDFLOW_SNAPSHOT_SCHEDULE", false, err.Error())
 	}
 	return c
-}
-
-// parseSchedule reads a standard cron spec in China Standard Time, the
-// public's day, whatever the machine's zone; CRON_TZ= still overrides.
-func parseSchedule(spec string) (cron.Schedule, error) {
-	s, err := cron.ParseStandard(spec)
-	if err != nil {
-		return nil, err
-	}
-	if ss, ok := s.(*cron.SpecSchedule); ok && ss.Location == time.Local && !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
-		ss.Location = domain.ChinaTime
-	}
-	return s, nil
 }
 
 // Main is the running disclosure service.
@@ -83,13 +69,10 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.SnapshotSchedule == "" {
 		cfg.SnapshotSchedule = DefaultSnapshotSchedule
 	}
-	var schedule cron.Schedule
-	if cfg.SnapshotSchedule != SnapshotScheduleOff {
-		s, err := parseSchedule(cfg.SnapshotSchedule)
-		if err != nil {
-			return nil, fmt.Errorf("snapshot schedule %q: %w", cfg.SnapshotSchedule, err)
-		}
-		schedule = s
+	// The public's day: a spec without a zone is read in China time.
+	snapshots, err := schedule.Parse(cfg.SnapshotSchedule, domain.ChinaTime)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot schedule: %w", err)
 	}
 	page, err := ports.NewPage()
 	if err != nil {
@@ -123,26 +106,22 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return nil
 	})
 	m := &Main{P: p, App: a}
-	if schedule != nil {
-		p.OnStart(func(ctx context.Context) error { m.startSnapshots(ctx, schedule); return nil })
+	if snapshots != nil {
+		p.OnStart(func(ctx context.Context) error { m.startSnapshots(ctx, snapshots); return nil })
 	}
 	return m, nil
 }
 
-// startSnapshots takes the daily snapshot on schedule until ctx ends.
-// Runs do not overlap; a failed one is logged and the next day's runs.
-func (m *Main) startSnapshots(ctx context.Context, schedule cron.Schedule) {
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	c.Schedule(schedule, cron.FuncJob(func() {
+// startSnapshots takes the daily snapshot on schedule until ctx ends; a
+// failed one is logged and the next day's runs.
+func (m *Main) startSnapshots(ctx context.Context, s cron.Schedule) {
+	schedule.Run(ctx, m.P.Log, "daily snapshot", s, func(ctx context.Context) error {
 		info, err := m.App.TakeSnapshot(ctx, time.Now())
-		if err != nil {
-			m.P.Log.Error("daily snapshot failed", "err", err)
-			return
+		if err == nil {
+			m.P.Log.InfoContext(ctx, "daily snapshot taken", "date", info.Date, "flows", info.Flows)
 		}
-		m.P.Log.Info("daily snapshot taken", "date", info.Date, "flows", info.Flows)
-	}))
-	c.Start()
-	go func() { <-ctx.Done(); <-c.Stop().Done() }()
+		return err
+	})
 }
 
 func (m *Main) Handler() http.Handler           { return m.P.HTTP }

@@ -25,6 +25,7 @@ import (
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/platform"
+	"github.com/aidflow/aidflow/shared/schedule"
 )
 
 // Name is the service's name.
@@ -87,9 +88,8 @@ func LoadConfig(l *config.Loader) Config {
 }
 
 func checkSchedule(l *config.Loader, name, spec string) {
-	if spec != "off" {
-		_, err := cron.ParseStandard(spec)
-		l.Check(name, err == nil, fmt.Sprintf("must be a cron spec such as \"@every 1m\" or \"*/5 * * * *\", or off: %v", err))
+	if _, err := schedule.Parse(spec, nil); err != nil {
+		l.Check(name, false, err.Error())
 	}
 }
 
@@ -229,40 +229,32 @@ func (m *Main) fail(err error) {
 // startSchedules starts the expiry of proposals not accepted within the
 // TTL and the sweep that matches every item again, each on its schedule.
 func startSchedules(ctx context.Context, p *platform.Platform, a *app.App, cfg Config) error {
-	c := cron.New()
-	add := func(name, schedule, def string, job func() error) error {
-		if schedule == "" {
-			schedule = def
+	parse := func(name, spec, def string) (cron.Schedule, error) {
+		if spec == "" {
+			spec = def
 		}
-		if schedule == "off" {
-			return nil
+		s, err := schedule.Parse(spec, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%s schedule: %w", name, err)
 		}
-		if _, err := c.AddFunc(schedule, func() {
-			if err := job(); err != nil && ctx.Err() == nil {
-				p.Log.ErrorContext(ctx, name, "err", err)
-			}
-		}); err != nil {
-			return fmt.Errorf("%s schedule %q: %w", name, schedule, err)
-		}
-		return nil
+		return s, nil
 	}
-	if err := add("expiry", cfg.ExpirySchedule, DefaultExpirySchedule, func() error {
+	expiry, err := parse("expiry", cfg.ExpirySchedule, DefaultExpirySchedule)
+	if err != nil {
+		return err
+	}
+	sweep, err := parse("sweep", cfg.SweepSchedule, DefaultSweepSchedule)
+	if err != nil {
+		return err
+	}
+	schedule.Run(ctx, p.Log, "expiry", expiry, func(ctx context.Context) error {
 		n, err := a.ExpireAllocations(ctx)
 		if n > 0 {
 			p.Log.InfoContext(ctx, "allocations expired", "expired", n)
 		}
 		return err
-	}); err != nil {
-		return err
-	}
-	if err := add("sweep", cfg.SweepSchedule, DefaultSweepSchedule, func() error { return a.Sweep(ctx) }); err != nil {
-		return err
-	}
-	c.Start()
-	go func() {
-		<-ctx.Done()
-		<-c.Stop().Done()
-	}()
+	})
+	schedule.Run(ctx, p.Log, "sweep", sweep, a.Sweep)
 	return nil
 }
 
