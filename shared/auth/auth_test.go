@@ -67,9 +67,14 @@ func TestVerify(t *testing.T) {
 	if got != claims {
 		t.Errorf("claims = %+v", got)
 	}
+	// A token verified before (and so remembered) is still refused once revoked.
 	v.Revoke("t1")
 	if _, err := v.Verify(good); err == nil {
 		t.Error("revoked token accepted")
+	}
+	// Remembering good tokens does not make a forged one pass afterwards.
+	if _, err := v.Verify(forgedPayload); err == nil {
+		t.Error("forged token accepted after the real one was cached")
 	}
 	if _, err := auth.NewVerifier(pub).Verify("op-secret"); err == nil {
 		t.Error("operator secret accepted by a verifier not configured with it")

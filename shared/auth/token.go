@@ -68,11 +68,18 @@ type Verifier struct {
 	mu       sync.RWMutex
 	revoked  map[string]bool
 	operator []byte
+	// verified remembers tokens whose signature checked out, so a client
+	// polling with one token pays for Ed25519 once (it was 7 % of the
+	// stack's CPU under load). Revocation is still checked on every call.
+	verified map[string]Claims
 }
+
+// maxVerified bounds the cache; it is emptied when full.
+const maxVerified = 10_000
 
 // NewVerifier verifies tokens signed by pub's private key.
 func NewVerifier(pub ed25519.PublicKey) *Verifier {
-	return &Verifier{pub: pub, revoked: map[string]bool{}}
+	return &Verifier{pub: pub, revoked: map[string]bool{}, verified: map[string]Claims{}}
 }
 
 // WithOperatorToken also accepts secret as the operator's token. The
@@ -90,6 +97,12 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	if len(v.operator) > 0 && subtle.ConstantTimeCompare([]byte(token), v.operator) == 1 {
 		return Claims{TokenID: "operator", OrgID: "operator", Role: Operator}, nil
 	}
+	v.mu.RLock()
+	c, cached := v.verified[token]
+	v.mu.RUnlock()
+	if cached {
+		return v.unlessRevoked(c)
+	}
 	if !strings.HasPrefix(token, prefix) || len(token) > 4096 {
 		return Claims{}, errInvalid
 	}
@@ -105,10 +118,19 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	if err != nil {
 		return Claims{}, errInvalid
 	}
-	var c Claims
 	if err := json.Unmarshal(raw, &c); err != nil || c.TokenID == "" || c.OrgID == "" || c.Role == "" {
 		return Claims{}, errInvalid
 	}
+	v.mu.Lock()
+	if len(v.verified) >= maxVerified {
+		clear(v.verified)
+	}
+	v.verified[token] = c
+	v.mu.Unlock()
+	return v.unlessRevoked(c)
+}
+
+func (v *Verifier) unlessRevoked(c Claims) (Claims, error) {
 	if v.Revoked(c.TokenID) {
 		return Claims{}, apperr.New(apperr.Unauthorized, "this token was revoked; ask your operator for a new one")
 	}
