@@ -94,7 +94,7 @@ func run(rate int, duration time.Duration, base, operator string) error {
 		for _, item := range items {
 			body := map[string]any{"available_now": 50_000_000, "daily_rate": 1_000_000, "lead_time_days": 0}
 			if code, raw, err := c.do("PUT", "/v1/capacity/"+item, tok, body); err != nil || code != 200 {
-				return fmt.Errorf("capacity: %d %s %v", code, raw, err)
+				return fmt.Errorf("capacity: %d %s: %w", code, raw, err)
 			}
 		}
 	}
@@ -205,7 +205,7 @@ func (c *client) do(method, path, token string, body any) (int, []byte, error) {
 func (c *client) org(operator, name, role, region string) (string, error) {
 	code, raw, err := c.do("POST", "/v1/orgs", operator, map[string]any{"name": name, "role": role, "region": region})
 	if err != nil || code != 201 {
-		return "", fmt.Errorf("create %s: %d %s %v", role, code, raw, err)
+		return "", fmt.Errorf("create %s: %d %s: %w", role, code, raw, err)
 	}
 	var o struct {
 		Token string `json:"token"`
