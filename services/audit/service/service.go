@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -46,6 +47,29 @@ type Config struct {
 	// AnomalyEvery is how often the anomaly rules run
 	// (AIDFLOW_ANOMALY_EVERY, default 5m, at least 1s).
 	AnomalyEvery time.Duration
+	// Thresholds are the anomaly rules' numbers (AIDFLOW_ANOMALY_*, see
+	// ThresholdEnv); the zero value means domain.DefaultThresholds.
+	Thresholds domain.Thresholds
+}
+
+// Threshold variables, one per number of domain.Thresholds.
+const (
+	EnvAcceptedNotDispatched = "AIDFLOW_ANOMALY_ACCEPTED_NOT_DISPATCHED"
+	EnvDispatchedNoReceipt   = "AIDFLOW_ANOMALY_DISPATCHED_NO_RECEIPT"
+	EnvShortReceipt          = "AIDFLOW_ANOMALY_SHORT_RECEIPT"
+	EnvPriceFactor           = "AIDFLOW_ANOMALY_PRICE_FACTOR"
+	EnvPriceMinSources       = "AIDFLOW_ANOMALY_PRICE_MIN_SOURCES"
+	EnvPledgeNotShipped      = "AIDFLOW_ANOMALY_PLEDGE_NOT_SHIPPED"
+	EnvSupplyIdle            = "AIDFLOW_ANOMALY_SUPPLY_IDLE"
+	EnvOverUseWindow         = "AIDFLOW_ANOMALY_OVERUSE_WINDOW"
+	EnvOverUseFactor         = "AIDFLOW_ANOMALY_OVERUSE_FACTOR"
+)
+
+// ThresholdEnv lists the threshold variables (the local stack passes them
+// through).
+var ThresholdEnv = []string{
+	EnvAcceptedNotDispatched, EnvDispatchedNoReceipt, EnvShortReceipt, EnvPriceFactor, EnvPriceMinSources,
+	EnvPledgeNotShipped, EnvSupplyIdle, EnvOverUseWindow, EnvOverUseFactor,
 }
 
 // LoadConfig reads the audit service's environment.
@@ -60,7 +84,50 @@ func LoadConfig(l *config.Loader) Config {
 	l.Check("AIDFLOW_CHECKPOINT_EVERY", c.CheckpointEvery >= time.Second, "must be at least 1s")
 	c.AnomalyEvery = l.Duration("AIDFLOW_ANOMALY_EVERY", DefaultAnomalyEvery)
 	l.Check("AIDFLOW_ANOMALY_EVERY", c.AnomalyEvery >= time.Second, "must be at least 1s")
+	c.Thresholds = loadThresholds(l)
 	return c
+}
+
+// loadThresholds reads each rule's number, defaulting to
+// domain.DefaultThresholds. Durations are at least a minute (the rules run
+// on a schedule of minutes; a threshold below it raises everything), and
+// the factors are bounded so a rule cannot flag every subject.
+func loadThresholds(l *config.Loader) domain.Thresholds {
+	d := domain.DefaultThresholds
+	dur := func(name string, def time.Duration) time.Duration {
+		v := l.Duration(name, def)
+		l.Check(name, v >= time.Minute, "must be at least 1m")
+		return v
+	}
+	num := func(name string, def float64, ok func(float64) bool, rule string) float64 {
+		s := l.String(name, "")
+		if s == "" {
+			return def
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			l.Check(name, false, fmt.Sprintf("must be a number, got %q", s))
+			return def
+		}
+		l.Check(name, ok(v), rule)
+		return v
+	}
+	t := domain.Thresholds{
+		DispatchWithin:   dur(EnvAcceptedNotDispatched, d.DispatchWithin),
+		ReceiptWithin:    dur(EnvDispatchedNoReceipt, d.ReceiptWithin),
+		ShortReceipt:     num(EnvShortReceipt, d.ShortReceipt, func(v float64) bool { return v >= 0 && v < 1 }, "must be a fraction in [0, 1), such as 0.05"),
+		PriceFactor:      num(EnvPriceFactor, d.PriceFactor, func(v float64) bool { return v > 1 }, "must be greater than 1"),
+		MinPrices:        l.Int(EnvPriceMinSources, d.MinPrices),
+		ShipPledgeWithin: dur(EnvPledgeNotShipped, d.ShipPledgeWithin),
+		IdleFor:          dur(EnvSupplyIdle, d.IdleFor),
+		UseWindow:        dur(EnvOverUseWindow, d.UseWindow),
+		UseFactor:        num(EnvOverUseFactor, d.UseFactor, func(v float64) bool { return v > 0 }, "must be greater than 0"),
+	}
+	// A median of one price is the price itself: nothing is ever above it.
+	l.Check(EnvPriceMinSources, t.MinPrices >= 2, "must be at least 2")
+	// The rule divides by whole days of consumption.
+	l.Check(EnvOverUseWindow, t.UseWindow >= 24*time.Hour, "must be at least 24h")
+	return t
 }
 
 // Main is the running audit service.
@@ -84,6 +151,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if cfg.AnomalyEvery <= 0 {
 		cfg.AnomalyEvery = DefaultAnomalyEvery
 	}
+	if cfg.Thresholds == (domain.Thresholds{}) {
+		cfg.Thresholds = domain.DefaultThresholds
+	}
 	signer, err := domain.NewSigner(cfg.KeyName, cfg.SigningKey)
 	if err != nil {
 		return nil, fmt.Errorf("AIDFLOW_AUDIT_SIGNING_KEY: %w", err)
@@ -99,6 +169,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	a := app.New(mongo.NewLog(p.DB), mongo.NewCheckpoints(p.DB, p.Relay), signer)
 	a.Logger = p.Log
+	a.Thresholds = cfg.Thresholds
 	a.Anomalies = mongo.NewAnomalies(p.DB, p.Relay)
 	a.Publisher = p.Bus
 	if err := a.Load(ctx); err != nil {

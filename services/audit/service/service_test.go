@@ -544,6 +544,70 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
+func TestLoadConfigThresholds(t *testing.T) {
+	skey, _, err := note.GenerateKey(rand.Reader, "aidflow.audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := map[string]string{
+		"NATS_URL": "nats://127.0.0.1:4222", "MONGO_URI": "mongodb://127.0.0.1:27017",
+		"AIDFLOW_TOKEN_PUBLIC_KEY": auth.EncodePublicKey(testkit.NewIssuer(t).PublicKey()), "AIDFLOW_AUDIT_SIGNING_KEY": skey,
+	}
+	all := domain.Thresholds{DispatchWithin: 24 * time.Hour, ReceiptWithin: 96 * time.Hour, ShortReceipt: 0.1, PriceFactor: 2.5, MinPrices: 5,
+		ShipPledgeWithin: 3 * 24 * time.Hour, IdleFor: 36 * time.Hour, UseWindow: 7 * 24 * time.Hour, UseFactor: 4}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    domain.Thresholds
+		wantErr string
+	}{
+		{"defaults", nil, domain.DefaultThresholds, ""},
+		{"every one set", map[string]string{
+			service.EnvAcceptedNotDispatched: "24h", service.EnvDispatchedNoReceipt: "96h", service.EnvShortReceipt: "0.1",
+			service.EnvPriceFactor: "2.5", service.EnvPriceMinSources: "5", service.EnvPledgeNotShipped: "72h",
+			service.EnvSupplyIdle: "36h", service.EnvOverUseWindow: "168h", service.EnvOverUseFactor: "4",
+		}, all, ""},
+		{"bad duration", map[string]string{service.EnvAcceptedNotDispatched: "two days"}, domain.Thresholds{}, service.EnvAcceptedNotDispatched},
+		{"duration too short", map[string]string{service.EnvDispatchedNoReceipt: "30s"}, domain.Thresholds{}, service.EnvDispatchedNoReceipt},
+		{"pledge duration too short", map[string]string{service.EnvPledgeNotShipped: "0s"}, domain.Thresholds{}, service.EnvPledgeNotShipped},
+		{"idle duration too short", map[string]string{service.EnvSupplyIdle: "1s"}, domain.Thresholds{}, service.EnvSupplyIdle},
+		{"short receipt not a number", map[string]string{service.EnvShortReceipt: "5%"}, domain.Thresholds{}, service.EnvShortReceipt},
+		{"short receipt of one", map[string]string{service.EnvShortReceipt: "1"}, domain.Thresholds{}, service.EnvShortReceipt},
+		{"short receipt negative", map[string]string{service.EnvShortReceipt: "-0.1"}, domain.Thresholds{}, service.EnvShortReceipt},
+		{"price factor of one", map[string]string{service.EnvPriceFactor: "1"}, domain.Thresholds{}, service.EnvPriceFactor},
+		{"one price", map[string]string{service.EnvPriceMinSources: "1"}, domain.Thresholds{}, service.EnvPriceMinSources},
+		{"prices not whole", map[string]string{service.EnvPriceMinSources: "2.5"}, domain.Thresholds{}, service.EnvPriceMinSources},
+		{"window under a day", map[string]string{service.EnvOverUseWindow: "12h"}, domain.Thresholds{}, service.EnvOverUseWindow},
+		{"use factor zero", map[string]string{service.EnvOverUseFactor: "0"}, domain.Thresholds{}, service.EnvOverUseFactor},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range base {
+				env[k] = v
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			l := config.FromMap(env)
+			c := service.LoadConfig(l)
+			err := l.Err()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || c.Thresholds != tt.want {
+				t.Fatalf("thresholds %+v, %v; want %+v", c.Thresholds, err, tt.want)
+			}
+		})
+	}
+	if len(service.ThresholdEnv) != 9 {
+		t.Fatalf("ThresholdEnv lists %d variables, want one per number (9)", len(service.ThresholdEnv))
+	}
+}
+
 func TestAuditAnomalies(t *testing.T) {
 	h := start(t)
 	meta := func(subject, org string, hours int) events.Meta {
