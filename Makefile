@@ -5,7 +5,7 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 # does not see them.
 PKGS    := work
 
-.PHONY: run demo test test-short e2e lint bench fmt vet tidy tools
+.PHONY: run demo test test-short e2e lint bench fmt vet tidy tools images
 
 ## run: the whole system on one machine (embedded NATS and database)
 run:
@@ -46,3 +46,14 @@ vet:
 ## tidy: go mod tidy in every module (FerretDB is pinned; see DESIGN gotchas)
 tidy:
 	@for m in $$($(GO) list -m -f '{{.Dir}}'); do (cd $$m && GOFLAGS=-mod=mod $(GO) mod tidy) || exit 1; done
+
+## images: one container image per service (needs a Docker engine with
+## BuildKit; deploy/docker/Dockerfile). IMAGE_PREFIX and IMAGE_TAG name them.
+SERVICES     := registry demand supply donation matcher audit disclosure
+IMAGE_PREFIX ?= aidflow
+IMAGE_TAG    ?= dev
+images:
+	@for s in $(SERVICES); do \
+		echo "image $(IMAGE_PREFIX)/$$s:$(IMAGE_TAG)"; \
+		DOCKER_BUILDKIT=1 docker build -f deploy/docker/Dockerfile --build-arg SERVICE=$$s -t $(IMAGE_PREFIX)/$$s:$(IMAGE_TAG) . || exit 1; \
+	done
