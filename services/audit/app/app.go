@@ -32,6 +32,9 @@ type App struct {
 	Publisher Publisher
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// VerifyBatch is how many records VerifyLog reads at a time
+	// (DefaultVerifyBatch when 0).
+	VerifyBatch int
 
 	// mu serialises appends across every stream's consumer: the log has one
 	// order, and each append reads the tree the previous one wrote.

@@ -366,3 +366,55 @@ func TestAnUndecodableTailDoesNotStopTheLog(t *testing.T) {
 		t.Fatalf("verify %+v, %v; want first bad 2", v, err)
 	}
 }
+
+// TestVerifyStreamsInBatches checks a log of many batches: intact, it
+// verifies against a checkpoint signed mid-batch; tampered in a later
+// batch, the record is named, with every earlier one checked.
+func TestVerifyStreamsInBatches(t *testing.T) {
+	ctx := context.Background()
+	const size, batch, signedAt = 2500, 100, 1234
+	tests := []struct {
+		name    string
+		tamper  func(f *fixture)
+		wantBad int64
+	}{
+		{"intact", func(*fixture) {}, -1},
+		{"edited record in a later batch", func(f *fixture) {
+			data, _ := domain.Canonical(need(9999, "h9"))
+			f.log.Tamper(2345, data)
+		}, 2345},
+		{"deleted record at a batch's start", func(f *fixture) { f.log.Delete(2200) }, 2200},
+		{"stored hash altered in a later batch", func(f *fixture) {
+			// The level-1 hash written with record 2401 (2400 and 2401 merged).
+			f.log.SetHash(tlog.StoredHashIndex(1, 1200), tlog.RecordHash([]byte("forged")))
+		}, 2401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.app.VerifyBatch = batch
+			for i := range size {
+				mustAppend(t, f.app, need(i, "h1"))
+				if i+1 == signedAt {
+					if _, err := f.app.SignCheckpoint(ctx); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			tt.tamper(f)
+			v, err := f.app.VerifyLog(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantBad < 0 {
+				if !v.OK || v.Checked != size || v.FirstBadIndex != nil {
+					t.Fatalf("verify = %+v, want ok over %d", v, size)
+				}
+				return
+			}
+			if v.OK || v.FirstBadIndex == nil || *v.FirstBadIndex != tt.wantBad || v.Checked != tt.wantBad || v.Detail == "" {
+				t.Fatalf("verify = %+v (first bad %v); want not ok, first bad %d", v, deref(v.FirstBadIndex), tt.wantBad)
+			}
+		})
+	}
+}
