@@ -11,6 +11,7 @@ require (
 	github.com/aidflow/aidflow/services/registry v0.0.0
 	github.com/aidflow/aidflow/services/supply v0.0.0
 	github.com/aidflow/aidflow/shared v0.0.0
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (

@@ -1,0 +1,6 @@
+// Package manifests holds the checks of the production manifests
+// (deploy/compose and deploy/k8s), run by go test without Docker or a
+// cluster: every variable a service requires is set, the ingress routes
+// exactly as the local gateway (deploy/stack.Routes), and every Deployment
+// has probes, requests and a non-root security context.
+package manifests
