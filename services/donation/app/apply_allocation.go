@@ -30,5 +30,8 @@ func (a *App) ApplyAllocation(ctx context.Context, al events.Allocation, at time
 		}
 		return nil, nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return a.recordAllocation(ctx, al.AllocationID, id)
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ type Donation struct {
 	OverdueAt *time.Time
 	// Allocations are the matcher's allocations of these units, by id.
 	Allocations map[string]Allocation
+	// Corrections are the audit's corrections of its events and its
+	// allocations' events, in the order received.
+	Corrections []Correction
 }
 
 // OfferID is the id under which line i is offered to the matcher.
@@ -96,6 +100,7 @@ func (d Donation) Clone() Donation {
 		allocs[id] = a.clone()
 	}
 	d.Allocations = allocs
+	d.Corrections = slices.Clone(d.Corrections)
 	if d.OverdueAt != nil {
 		t := *d.OverdueAt
 		d.OverdueAt = &t

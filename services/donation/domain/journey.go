@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -21,6 +22,28 @@ type Journey struct {
 	OverdueAt   *time.Time
 	Items       []JourneyItem
 	Allocations []JourneyAllocation
+	// Corrections are the audit's corrections of the donation's own
+	// events; an allocation's are beside it.
+	Corrections []JourneyCorrection
+}
+
+// JourneyCorrection is a correction as the public sees it, beside the
+// original it corrects (domain.Correction holds public facts only).
+type JourneyCorrection struct {
+	CorrectsType string
+	Reason       string
+	Corrected    map[string]json.RawMessage
+	CorrectedAt  time.Time
+}
+
+func (d Donation) corrections(allocationID string) []JourneyCorrection {
+	var out []JourneyCorrection
+	for _, c := range d.Corrections {
+		if c.AllocationID == allocationID {
+			out = append(out, JourneyCorrection{CorrectsType: c.CorrectsType, Reason: c.Reason, Corrected: c.Corrected, CorrectedAt: c.CorrectedAt})
+		}
+	}
+	return out
 }
 
 // JourneyItem is one pledged line and what became of its units.
@@ -44,12 +67,13 @@ type JourneyAllocation struct {
 	DeliveredAt      *time.Time
 	ShippedQuantity  int64
 	ReceivedQuantity int64
+	Corrections      []JourneyCorrection
 }
 
 // Journey builds the public journey. hospitalName gives a receiving
 // hospital's public name (an institution's name, from the registry).
 func (d Donation) Journey(hospitalName func(id string) string) Journey {
-	j := Journey{TrackingCode: FormatTrackingCode(d.TrackingCode), PledgedAt: d.CreatedAt, Status: d.Status(), Flags: d.Flags()}
+	j := Journey{TrackingCode: FormatTrackingCode(d.TrackingCode), PledgedAt: d.CreatedAt, Status: d.Status(), Flags: d.Flags(), Corrections: d.corrections("")}
 	if d.OverdueAt != nil {
 		t := *d.OverdueAt
 		j.OverdueAt = &t
@@ -64,7 +88,7 @@ func (d Donation) Journey(hospitalName func(id string) string) Journey {
 	for _, a := range d.SortedAllocations() {
 		ja := JourneyAllocation{Item: a.Item, Quantity: a.Quantity, Status: a.Status, HospitalName: hospitalName(a.HospitalID),
 			HospitalRegion: a.HospitalRegion, AllocatedAt: a.AllocatedAt, DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt,
-			ShippedQuantity: a.Shipped, ReceivedQuantity: a.Received}
+			ShippedQuantity: a.Shipped, ReceivedQuantity: a.Received, Corrections: d.corrections(a.ID)}
 		if a.Line >= 0 && a.Line < len(d.Lines) {
 			ja.Standard = d.Lines[a.Line].Standard
 		}

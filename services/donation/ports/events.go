@@ -29,3 +29,14 @@ func OrgHandler(a *app.App) bus.Handler {
 		return a.RecordOrg(ctx, o)
 	})
 }
+
+// CorrectionsConsumer is the durable consumer of the audit's corrections:
+// those of a donation's events or its allocations' show on its journey.
+var CorrectionsConsumer = bus.ConsumerSpec{Name: "donation-corrections", Stream: "audit", Types: []string{events.RecordCorrectedType}}
+
+// CorrectionHandler keeps corrections of donations and their allocations.
+func CorrectionHandler(a *app.App) bus.Handler {
+	return bus.Typed(func(ctx context.Context, e events.Envelope, rc events.RecordCorrected) error {
+		return a.ApplyCorrection(ctx, e, rc)
+	})
+}

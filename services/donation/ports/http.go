@@ -3,6 +3,7 @@
 package ports
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
@@ -172,6 +173,30 @@ type JourneyAllocationJSON struct {
 	DeliveredAt      *time.Time `json:"delivered_at,omitempty"`
 	ShippedQuantity  int64      `json:"shipped_quantity"`
 	ReceivedQuantity int64      `json:"received_quantity"`
+	// Corrections are the audit's corrections of this allocation's events.
+	Corrections []JourneyCorrectionJSON `json:"corrections"`
+}
+
+// JourneyCorrectionJSON is an audit correction beside what it corrects:
+// the corrected event's type, why, and the right values of the public
+// fields that were wrong. The original stays as it was recorded.
+type JourneyCorrectionJSON struct {
+	CorrectsType string                     `json:"corrects_type"`
+	Reason       string                     `json:"reason,omitempty"`
+	Corrected    map[string]json.RawMessage `json:"corrected"`
+	CorrectedAt  time.Time                  `json:"corrected_at"`
+}
+
+func correctionsJSON(cs []domain.JourneyCorrection) []JourneyCorrectionJSON {
+	out := []JourneyCorrectionJSON{}
+	for _, c := range cs {
+		j := JourneyCorrectionJSON{CorrectsType: c.CorrectsType, Reason: c.Reason, Corrected: map[string]json.RawMessage{}, CorrectedAt: c.CorrectedAt}
+		for k, v := range c.Corrected {
+			j.Corrected[k] = v
+		}
+		out = append(out, j)
+	}
+	return out
 }
 
 // JourneyJSON is the public journey of a donation.
@@ -186,11 +211,14 @@ type JourneyJSON struct {
 	OverdueFlaggedAt *time.Time              `json:"overdue_flagged_at,omitempty"`
 	Items            []JourneyItemJSON       `json:"items"`
 	Allocations      []JourneyAllocationJSON `json:"allocations"`
+	// Corrections are the audit's corrections of the donation's own events.
+	Corrections []JourneyCorrectionJSON `json:"corrections"`
 }
 
 func journeyJSON(j domain.Journey) JourneyJSON {
 	out := JourneyJSON{TrackingCode: j.TrackingCode, DonorName: j.DonorName, PledgedAt: j.PledgedAt, Status: j.Status,
-		Flags: append([]string{}, j.Flags...), OverdueFlaggedAt: j.OverdueAt, Items: []JourneyItemJSON{}, Allocations: []JourneyAllocationJSON{}}
+		Flags: append([]string{}, j.Flags...), OverdueFlaggedAt: j.OverdueAt, Items: []JourneyItemJSON{}, Allocations: []JourneyAllocationJSON{},
+		Corrections: correctionsJSON(j.Corrections)}
 	for _, it := range j.Items {
 		out.Items = append(out.Items, JourneyItemJSON{Item: it.Item, Standard: it.Standard, Pledged: it.Pledged,
 			Allocated: it.Allocated, Dispatched: it.Dispatched, Delivered: it.Delivered})
@@ -198,7 +226,8 @@ func journeyJSON(j domain.Journey) JourneyJSON {
 	for _, a := range j.Allocations {
 		out.Allocations = append(out.Allocations, JourneyAllocationJSON{Item: a.Item, Standard: a.Standard, Quantity: a.Quantity,
 			Status: a.Status, HospitalName: a.HospitalName, HospitalRegion: a.HospitalRegion, AllocatedAt: a.AllocatedAt,
-			DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt, ShippedQuantity: a.ShippedQuantity, ReceivedQuantity: a.ReceivedQuantity})
+			DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt, ShippedQuantity: a.ShippedQuantity, ReceivedQuantity: a.ReceivedQuantity,
+			Corrections: correctionsJSON(a.Corrections)})
 	}
 	return out
 }

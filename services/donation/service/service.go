@@ -142,6 +142,9 @@ func wire(ctx context.Context, p *platform.Platform, cfg Config, schedule cron.S
 		if err := p.Consume(ctx, ports.OrgsConsumer, ports.OrgHandler(a)); err != nil {
 			return err
 		}
+		if err := p.Consume(ctx, ports.CorrectionsConsumer, ports.CorrectionHandler(a)); err != nil {
+			return err
+		}
 		if err := p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a)); err != nil {
 			return err
 		}

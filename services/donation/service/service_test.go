@@ -559,3 +559,58 @@ func TestOverdueSweepFlagsDirectedGifts(t *testing.T) {
 		t.Errorf("event %+v %v", data, err)
 	}
 }
+
+// TestJourneyShowsCorrections: the audit's corrections of an allocation's
+// events show on the journey beside it, public fields only; the original
+// stays as recorded.
+func TestJourneyShowsCorrections(t *testing.T) {
+	e := boot(t, nil)
+	donor := e.iss.Org(t, auth.Donor, "330100")
+	h := e.hospital(t, "Wuhan Jinyintan Hospital", "420100")
+	e.caughtUp(t)
+	code, d := e.call(t, "POST", "/v1/donations", donor.Token, `{"items":[{"item":"surgical-mask","quantity":1000}],"region":"420100"}`)
+	if code != 201 {
+		t.Fatalf("pledge: %d %v", code, d)
+	}
+	id, tracking := d["id"].(string), d["tracking_code"].(string)
+	e.allocate(t, events.AllocationReceivedType, events.Allocation{AllocationID: "alloc_c", Version: 4, Status: "delivered", NeedID: "need_c",
+		HospitalID: h.ID, HospitalRegion: "420100", Item: "surgical-mask", Quantity: 1000, ShippedQuantity: 1000, ReceivedQuantity: 100,
+		SourceKind: "donation", SourceID: id + "/0", SourceOrgID: donor.ID, CreatedAt: "2020-02-03T09:00:00Z", UpdatedAt: "2020-02-05T09:00:00Z"})
+	e.caughtUp(t)
+	e.publish(t, "audit", events.RecordCorrected{CorrectsEventID: "ev_1", CorrectsIndex: 7, CorrectsType: events.AllocationReceivedType,
+		Reason: "100 was typed for 1000", Corrected: json.RawMessage(`{"received_quantity": 1000, "contact": "13800138000"}`), CorrectedBy: h.ID},
+		events.Meta{Subject: "alloc_c", OrgID: h.ID, Item: "surgical-mask"})
+	// Wait on the state, not the public route: that one is rate limited.
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		got, err := e.m.App.Donations.Get(context.Background(), id)
+		return err == nil && len(got.Corrections) == 1
+	}, "the correction recorded")
+	rec := e.lookup(t, tracking, "192.0.2.7:1234", "")
+	body := rec.Body.String()
+	if rec.Code != 200 || !strings.Contains(body, "100 was typed for 1000") {
+		t.Fatalf("journey %d %s", rec.Code, body)
+	}
+	var j struct {
+		Corrections []any `json:"corrections"`
+		Allocations []struct {
+			ReceivedQuantity int64 `json:"received_quantity"`
+			Corrections      []struct {
+				CorrectsType string         `json:"corrects_type"`
+				Corrected    map[string]any `json:"corrected"`
+			} `json:"corrections"`
+		} `json:"allocations"`
+	}
+	if err := json.Unmarshal([]byte(body), &j); err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Corrections) != 0 || len(j.Allocations) != 1 || j.Allocations[0].ReceivedQuantity != 100 || len(j.Allocations[0].Corrections) != 1 {
+		t.Fatalf("journey %s", body)
+	}
+	c := j.Allocations[0].Corrections[0]
+	if c.CorrectsType != events.AllocationReceivedType || len(c.Corrected) != 1 || c.Corrected["received_quantity"] != float64(1000) {
+		t.Errorf("correction %+v", c)
+	}
+	if strings.Contains(body, "13800138000") || strings.Contains(body, h.ID) {
+		t.Errorf("the journey shows private data: %s", body)
+	}
+}

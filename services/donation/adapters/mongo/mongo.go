@@ -7,6 +7,7 @@ package mongo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"sync"
@@ -128,6 +129,17 @@ type donationDoc struct {
 	CreatedAt          time.Time           `bson:"created_at"`
 	OverdueAt          *time.Time          `bson:"overdue_at"`
 	Allocations        map[string]allocDoc `bson:"allocations"`
+	Corrections        []correctionDoc     `bson:"corrections,omitempty"`
+}
+
+// correctionDoc keeps a correction's values as their JSON text.
+type correctionDoc struct {
+	EventID      string            `bson:"event_id"`
+	AllocationID string            `bson:"allocation_id"`
+	CorrectsType string            `bson:"corrects_type"`
+	Reason       string            `bson:"reason"`
+	Corrected    map[string]string `bson:"corrected,omitempty"`
+	CorrectedAt  time.Time         `bson:"corrected_at"`
 }
 
 func utc(t *time.Time) *time.Time {
@@ -150,6 +162,16 @@ func toDoc(d domain.Donation) donationDoc {
 			HospitalRegion: a.HospitalRegion, Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged, Version: a.Version,
 			AllocatedAt: a.AllocatedAt, DispatchedAt: a.DispatchedAt, DeliveredAt: a.DeliveredAt, UpdatedAt: a.UpdatedAt}
 	}
+	for _, c := range d.Corrections {
+		cd := correctionDoc{EventID: c.EventID, AllocationID: c.AllocationID, CorrectsType: c.CorrectsType, Reason: c.Reason, CorrectedAt: c.CorrectedAt}
+		for k, v := range c.Corrected {
+			if cd.Corrected == nil {
+				cd.Corrected = map[string]string{}
+			}
+			cd.Corrected[k] = string(v)
+		}
+		doc.Corrections = append(doc.Corrections, cd)
+	}
 	return doc
 }
 
@@ -165,6 +187,16 @@ func (doc donationDoc) donation() domain.Donation {
 			HospitalID: a.HospitalID, HospitalRegion: a.HospitalRegion, Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged,
 			Version: a.Version, AllocatedAt: a.AllocatedAt.UTC(), DispatchedAt: utc(a.DispatchedAt), DeliveredAt: utc(a.DeliveredAt),
 			UpdatedAt: a.UpdatedAt.UTC()}
+	}
+	for _, cd := range doc.Corrections {
+		c := domain.Correction{EventID: cd.EventID, AllocationID: cd.AllocationID, CorrectsType: cd.CorrectsType, Reason: cd.Reason, CorrectedAt: cd.CorrectedAt.UTC()}
+		for k, v := range cd.Corrected {
+			if c.Corrected == nil {
+				c.Corrected = map[string]json.RawMessage{}
+			}
+			c.Corrected[k] = json.RawMessage(v)
+		}
+		d.Corrections = append(d.Corrections, c)
 	}
 	return d
 }
