@@ -423,3 +423,51 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestKubernetesReferencesResolve checks that every key a Deployment takes
+// from the ConfigMap or the key Secret exists there, so no pod waits on a
+// missing key.
+func TestKubernetesReferencesResolve(t *testing.T) {
+	docs := k8sDocs(t)
+	base := filepath.Join(root, "deploy", "k8s", "base")
+	keys := map[string]map[string]bool{}
+	add := func(kind, name string, data any) {
+		m, _ := data.(map[string]any)
+		if keys[kind+"/"+name] == nil {
+			keys[kind+"/"+name] = map[string]bool{}
+		}
+		for k := range m {
+			keys[kind+"/"+name][k] = true
+		}
+	}
+	for _, d := range readYAMLDocs(t, filepath.Join(base, "secret-template.yaml")) {
+		add("Secret", str(get(t, d, "metadata", "name")), get(t, d, "stringData"))
+	}
+	for _, d := range docs[filepath.Join("base", "config.yaml")] {
+		add("ConfigMap", str(get(t, d, "metadata", "name")), get(t, d, "data"))
+	}
+	refs := 0
+	for f, ds := range docs {
+		for _, d := range ds {
+			if d["kind"] != "Deployment" || !strings.HasPrefix(f, "base") {
+				continue
+			}
+			for _, e := range get(t, d, "spec", "template", "spec", "containers", 0, "env").([]any) {
+				from, _ := e.(map[string]any)["valueFrom"].(map[string]any)
+				for kind, ref := range map[string]any{"ConfigMap": from["configMapKeyRef"], "Secret": from["secretKeyRef"]} {
+					if ref == nil {
+						continue
+					}
+					refs++
+					name, key := str(get(t, ref, "name")), str(get(t, ref, "key"))
+					if !keys[kind+"/"+name][key] {
+						t.Errorf("%s: %s %s has no key %q", f, kind, name, key)
+					}
+				}
+			}
+		}
+	}
+	if refs == 0 {
+		t.Fatal("no Deployment takes anything from a ConfigMap or Secret")
+	}
+}
