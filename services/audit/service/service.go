@@ -20,6 +20,7 @@ import (
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/platform"
+	"github.com/aidflow/aidflow/shared/schedule"
 )
 
 // Name is the service's name.
@@ -187,11 +188,11 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	})
 	p.OnStart(func(ctx context.Context) error { return startCheckpoints(ctx, p, a, cfg.CheckpointEvery) })
 	p.OnStart(func(ctx context.Context) error {
-		return every(ctx, cfg.AnomalyEvery, func() {
-			if _, err := a.RaiseAnomalies(ctx); err != nil && ctx.Err() == nil {
-				p.Log.ErrorContext(ctx, "raise anomalies", "err", err)
-			}
+		schedule.Run(ctx, p.Log, "raise anomalies", cron.Every(cfg.AnomalyEvery), func(ctx context.Context) error {
+			_, err := a.RaiseAnomalies(ctx)
+			return err
 		})
+		return nil
 	})
 	return &Main{P: p, App: a}, nil
 }
@@ -199,25 +200,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 // startCheckpoints signs one checkpoint now and then on the schedule; a
 // tick when the log has not grown signs nothing.
 func startCheckpoints(ctx context.Context, p *platform.Platform, a *app.App, interval time.Duration) error {
-	sign := func() {
-		if _, err := a.SignCheckpoint(ctx); err != nil && ctx.Err() == nil {
-			p.Log.ErrorContext(ctx, "sign checkpoint", "err", err)
-		}
+	sign := func(ctx context.Context) error {
+		_, err := a.SignCheckpoint(ctx)
+		return err
 	}
-	sign()
-	return every(ctx, interval, sign)
-}
-
-// every runs job on a cron schedule until ctx ends; a run still going
-// when the next is due is skipped rather than doubled.
-func every(ctx context.Context, interval time.Duration, job func()) error {
-	c := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	c.Schedule(cron.Every(interval), cron.FuncJob(job))
-	c.Start()
-	go func() {
-		<-ctx.Done()
-		<-c.Stop().Done()
-	}()
+	if err := sign(ctx); err != nil && ctx.Err() == nil {
+		p.Log.ErrorContext(ctx, "sign checkpoint failed", "err", err)
+	}
+	schedule.Run(ctx, p.Log, "sign checkpoint", cron.Every(interval), sign)
 	return nil
 }
 

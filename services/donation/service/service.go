@@ -20,6 +20,7 @@ import (
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/platform"
+	"github.com/aidflow/aidflow/shared/schedule"
 )
 
 // Name is the service's name.
@@ -55,16 +56,13 @@ type Config struct {
 const DefaultOverdueSchedule = "@every 10m"
 
 // ScheduleOff disables the overdue sweep (tests drive it by hand).
-const ScheduleOff = "off"
+const ScheduleOff = schedule.Off
 
 func parseSchedule(spec string) (cron.Schedule, error) {
 	if spec == "" {
 		spec = DefaultOverdueSchedule
 	}
-	if spec == ScheduleOff {
-		return nil, nil
-	}
-	return cron.ParseStandard(spec)
+	return schedule.Parse(spec, time.UTC)
 }
 
 // LoadConfig reads the donation service's environment.
@@ -94,7 +92,7 @@ func New(ctx context.Context, cfg Config) (platform.Service, error) { return Ope
 
 // Open is New with the concrete type, for tests.
 func Open(ctx context.Context, cfg Config) (*Main, error) {
-	schedule, err := parseSchedule(cfg.OverdueSchedule)
+	overdue, err := parseSchedule(cfg.OverdueSchedule)
 	if err != nil {
 		return nil, fmt.Errorf("DONATION_OVERDUE_SCHEDULE: %w", err)
 	}
@@ -103,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := wire(ctx, p, cfg, schedule)
+	m, err := wire(ctx, p, cfg, overdue)
 	if err != nil {
 		p.Close()
 		return nil, err
@@ -111,7 +109,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	return m, nil
 }
 
-func wire(ctx context.Context, p *platform.Platform, cfg Config, schedule cron.Schedule) (*Main, error) {
+func wire(ctx context.Context, p *platform.Platform, cfg Config, overdue cron.Schedule) (*Main, error) {
 	if err := mongox.EnsureCollections(ctx, p.DB, mongo.Collections...); err != nil {
 		return nil, err
 	}
@@ -158,31 +156,21 @@ func wire(ctx context.Context, p *platform.Platform, cfg Config, schedule cron.S
 		return nil
 	})
 	m := &Main{P: p, App: a}
-	if schedule != nil {
-		p.OnStart(func(ctx context.Context) error { m.startOverdueSweep(ctx, schedule); return nil })
+	if overdue != nil {
+		p.OnStart(func(ctx context.Context) error { m.startOverdueSweep(ctx, overdue); return nil })
 	}
 	return m, nil
 }
 
-// startOverdueSweep flags overdue directed gifts on schedule until ctx
-// ends. Runs do not overlap: a slow one delays the next.
-func (m *Main) startOverdueSweep(ctx context.Context, schedule cron.Schedule) {
-	c := cron.New(cron.WithLocation(time.UTC), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	c.Schedule(schedule, cron.FuncJob(func() {
+// startOverdueSweep flags overdue directed gifts on schedule until ctx ends.
+func (m *Main) startOverdueSweep(ctx context.Context, s cron.Schedule) {
+	schedule.Run(ctx, m.P.Log, "overdue sweep", s, func(ctx context.Context) error {
 		n, err := m.App.FlagOverdueGifts(ctx)
-		if err != nil && ctx.Err() == nil {
-			m.P.Log.Error("overdue sweep", "flagged", n, "err", err)
-			return
-		}
 		if n > 0 {
-			m.P.Log.Info("overdue sweep", "flagged", n)
+			m.P.Log.InfoContext(ctx, "overdue sweep", "flagged", n)
 		}
-	}))
-	c.Start()
-	go func() {
-		<-ctx.Done()
-		<-c.Stop().Done()
-	}()
+		return err
+	})
 }
 
 func (m *Main) Handler() http.Handler           { return m.P.HTTP }
