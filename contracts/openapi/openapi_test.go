@@ -187,6 +187,11 @@ func TestEndpointTableMatchesAPIMD(t *testing.T) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
+		// CI always has the team kit beside its clone: there the check must
+		// run. A checkout without the kit skips it and says so.
+		if os.Getenv("CI") != "" {
+			t.Fatalf("API.md not found (%v) although CI is set; the kit belongs at ../shared/", err)
+		}
 		t.Skipf("API.md not found (%v); set AIDFLOW_API_MD", err)
 	}
 	defer f.Close()

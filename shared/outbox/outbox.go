@@ -110,3 +110,23 @@ func (r *Relay) Update(ctx context.Context, coll *mongo.Collection, id any, upda
 	}
 	return nil
 }
+
+// Pending returns the events the aggregate id still holds in its outbox,
+// oldest first: what a crash would leave for the relay's sweep.
+func Pending(ctx context.Context, coll *mongo.Collection, id any) ([]events.Envelope, error) {
+	var d struct {
+		Outbox []Entry `bson:"outbox"`
+	}
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		return nil, err
+	}
+	out := make([]events.Envelope, 0, len(d.Outbox))
+	for _, e := range d.Outbox {
+		var env events.Envelope
+		if err := json.Unmarshal([]byte(e.Payload), &env); err != nil {
+			return nil, fmt.Errorf("outbox entry %s of %v: %w", e.ID, id, err)
+		}
+		out = append(out, env)
+	}
+	return out, nil
+}

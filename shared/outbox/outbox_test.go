@@ -61,13 +61,11 @@ func streamCount(t *testing.T, b *bus.Bus) uint64 {
 
 func outboxLen(t *testing.T, c *mongo.Collection, id string) int {
 	t.Helper()
-	var d struct {
-		Outbox []outbox.Entry `bson:"outbox"`
-	}
-	if err := c.FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	evs, err := outbox.Pending(context.Background(), c, id)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return len(d.Outbox)
+	return len(evs)
 }
 
 func TestInsertAndUpdateArePublishedAndRemoved(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"github.com/aidflow/aidflow/services/demand/adapters/memory"
 	demandmongo "github.com/aidflow/aidflow/services/demand/adapters/mongo"
 	"github.com/aidflow/aidflow/services/demand/domain"
-	"github.com/aidflow/aidflow/shared/bus"
 	"github.com/aidflow/aidflow/shared/outbox"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
@@ -37,14 +36,7 @@ func TestMongoStockRepository(t *testing.T) {
 
 func newRelay(t *testing.T) *outbox.Relay {
 	t.Helper()
-	b, err := bus.Connect(context.Background(), bus.Options{URL: testkit.NATS(t).URL(), Name: "demand-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	if err := b.EnsureStreams(context.Background(), "demand"); err != nil {
-		t.Fatal(err)
-	}
+	b := testkit.Bus(t, testkit.NATS(t).URL())
 	return outbox.NewRelay(b, nil)
 }
 

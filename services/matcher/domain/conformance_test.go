@@ -148,6 +148,10 @@ func equalDecisions(a, b []policy.Decision) bool {
 func TestCasesAreTheDesignsCases(t *testing.T) {
 	shared, err := os.ReadFile(sharedCases)
 	if os.IsNotExist(err) {
+		// CI always has the team kit beside its clone: there the check must run.
+		if os.Getenv("CI") != "" {
+			t.Fatal("../shared/matching-cases.json is missing although CI is set")
+		}
 		t.Skip("no ../shared/matching-cases.json beside the repository")
 	}
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/aidflow/aidflow/services/registry/adapters/memory"
 	regmongo "github.com/aidflow/aidflow/services/registry/adapters/mongo"
 	"github.com/aidflow/aidflow/services/registry/domain"
-	"github.com/aidflow/aidflow/shared/bus"
 	"github.com/aidflow/aidflow/shared/outbox"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
@@ -20,14 +19,7 @@ func TestMemoryRepository(t *testing.T) {
 
 func TestMongoRepository(t *testing.T) {
 	uri := testkit.SharedMongo(t)
-	b, err := bus.Connect(context.Background(), bus.Options{URL: testkit.NATS(t).URL(), Name: "registry-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	if err := b.EnsureStreams(context.Background(), "registry"); err != nil {
-		t.Fatal(err)
-	}
+	b := testkit.Bus(t, testkit.NATS(t).URL())
 	client := testkit.MongoClient(t, uri)
 	adapterstest.RunRepositorySuite(t, func(t *testing.T) domain.Repository {
 		r := regmongo.NewOrgs(client.Database(testkit.DBName(t)), outbox.NewRelay(b, nil))
@@ -41,14 +33,7 @@ func TestMongoRepository(t *testing.T) {
 // A restarted registry lists the organizations created before it started.
 func TestMongoListAfterReload(t *testing.T) {
 	ctx := context.Background()
-	b, err := bus.Connect(ctx, bus.Options{URL: testkit.NATS(t).URL(), Name: "registry-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	if err := b.EnsureStreams(ctx, "registry"); err != nil {
-		t.Fatal(err)
-	}
+	b := testkit.Bus(t, testkit.NATS(t).URL())
 	db := testkit.MongoClient(t, testkit.SharedMongo(t)).Database(testkit.DBName(t))
 	first := regmongo.NewOrgs(db, outbox.NewRelay(b, nil))
 	for _, name := range []string{"A", "B"} {

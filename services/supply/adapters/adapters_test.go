@@ -2,10 +2,8 @@ package adapters_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
-	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/aidflow/aidflow/contracts/events"
@@ -13,7 +11,6 @@ import (
 	"github.com/aidflow/aidflow/services/supply/adapters/memory"
 	supplymongo "github.com/aidflow/aidflow/services/supply/adapters/mongo"
 	"github.com/aidflow/aidflow/services/supply/domain"
-	"github.com/aidflow/aidflow/shared/bus"
 	"github.com/aidflow/aidflow/shared/outbox"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
@@ -40,11 +37,7 @@ func TestMemoryRepository(t *testing.T) {
 func TestMongoRepository(t *testing.T) {
 	ctx := context.Background()
 	uri := testkit.SharedMongo(t)
-	b, err := bus.Connect(ctx, bus.Options{URL: testkit.NATS(t).URL(), Name: "supply-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
+	b := testkit.Bus(t, testkit.NATS(t).URL())
 	client := testkit.MongoClient(t, uri)
 	adapterstest.RunRepositorySuite(t, func(t *testing.T) adapterstest.Subject {
 		db := client.Database(testkit.DBName(t))
@@ -69,19 +62,9 @@ func TestMongoRepository(t *testing.T) {
 
 func outboxOf(t *testing.T, c *mongo.Collection, id string) []events.Envelope {
 	t.Helper()
-	var d struct {
-		Outbox []outbox.Entry `bson:"outbox"`
-	}
-	if err := c.FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+	evs, err := outbox.Pending(context.Background(), c, id)
+	if err != nil {
 		t.Fatal(err)
 	}
-	var out []events.Envelope
-	for _, e := range d.Outbox {
-		var env events.Envelope
-		if err := json.Unmarshal([]byte(e.Payload), &env); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, env)
-	}
-	return out
+	return evs
 }
