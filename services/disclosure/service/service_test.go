@@ -57,19 +57,11 @@ func start(t *testing.T) *harness {
 
 func (h *harness) boot() {
 	h.t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	m, err := service.Open(ctx, h.cfg)
+	m, err := service.Open(context.Background(), h.cfg)
 	if err != nil {
-		cancel()
 		h.t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = m.Run(ctx) }()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done; m.Close() }) }
-	h.t.Cleanup(stop)
-	h.m, h.stop = m, stop
-	testkit.Eventually(h.t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "service ready")
+	h.m, h.stop = m, testkit.Run(h.t, m)
 }
 
 // publish sends events as their owners would and waits until the read

@@ -45,17 +45,13 @@ func boot(t *testing.T, cfg func(*service.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = m.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; m.Close() })
-	testkit.Eventually(t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "donation ready")
+	testkit.Run(t, m)
 	doc, err := conform.New(service.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{m: m, iss: iss, doc: doc}
-	f, err := m.P.Bus.Follow(ctx, "donation", nil, func(ev events.Envelope) {
+	f, err := m.P.Bus.Follow(t.Context(), "donation", nil, func(ev events.Envelope) {
 		e.mu.Lock()
 		e.pledged = append(e.pledged, ev)
 		e.mu.Unlock()

@@ -28,11 +28,7 @@ func boot(t *testing.T) *service.Main {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = m.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; m.Close() })
-	testkit.Eventually(t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "registry ready")
+	testkit.Run(t, m)
 	return m
 }
 

@@ -37,17 +37,13 @@ func boot(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = m.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done; m.Close() })
-	testkit.Eventually(t, 10*time.Second, func() bool { return m.Ready(context.Background()) == nil }, "supply ready")
+	testkit.Run(t, m)
 	doc, err := conform.New(service.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &env{m: m, iss: iss, doc: doc}
-	f, err := m.P.Bus.Follow(ctx, "supply", []string{events.CapacityReportedType}, func(ev events.Envelope) {
+	f, err := m.P.Bus.Follow(t.Context(), "supply", []string{events.CapacityReportedType}, func(ev events.Envelope) {
 		e.mu.Lock()
 		e.reported = append(e.reported, ev)
 		e.mu.Unlock()

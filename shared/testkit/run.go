@@ -1,0 +1,24 @@
+package testkit
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aidflow/aidflow/shared/platform"
+)
+
+// Run runs an opened service until the test ends or stop is called (then
+// waits for Run to return and closes it), and waits until it is ready.
+func Run(tb testing.TB, svc platform.Service) (stop func()) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = svc.Run(ctx) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done; svc.Close() }) }
+	tb.Cleanup(stop)
+	Eventually(tb, 10*time.Second, func() bool { return svc.Ready(context.Background()) == nil }, "service ready")
+	return stop
+}
