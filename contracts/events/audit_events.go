@@ -51,7 +51,26 @@ type RecordCorrected struct {
 
 func (RecordCorrected) EventType() string { return RecordCorrectedType }
 
+// AnomalyReviewedType is a regulator's review of a raised anomaly: a new
+// record of the audit log (the anomaly itself is never edited), whose
+// envelope carries the reviewing regulator's organization as org_id and
+// the anomaly id as subject.
+const AnomalyReviewedType = "aidflow.audit.anomaly_reviewed.v1"
+
+// AnomalyReviewed says a regulator looked at an anomaly and what they
+// concluded (note). A later review of the same anomaly supersedes an
+// earlier one; both stay in the log.
+type AnomalyReviewed struct {
+	AnomalyID  string `json:"anomaly_id"`
+	Rule       string `json:"rule"`
+	Note       string `json:"note"`
+	ReviewedBy string `json:"reviewed_by"`
+}
+
+func (AnomalyReviewed) EventType() string { return AnomalyReviewedType }
+
 func init() {
 	Registry[AnomalyRaisedType] = func() any { return &AnomalyRaised{} }
 	Registry[RecordCorrectedType] = func() any { return &RecordCorrected{} }
+	Registry[AnomalyReviewedType] = func() any { return &AnomalyReviewed{} }
 }

@@ -80,6 +80,7 @@ var extraEndpoints = []endpoint{
 	{"GET", "/v1/audit/checkpoints", "audit"},
 	{"GET", "/v1/audit/orgs/{id}/events", "audit"},
 	{"GET", "/v1/audit/anomalies", "audit"},
+	{"POST", "/v1/audit/anomalies/{id}/review", "audit"}, // issue 9
 	{"POST", "/v1/audit/corrections", "audit"},
 }
 

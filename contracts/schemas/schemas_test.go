@@ -49,6 +49,8 @@ func samples() map[string]events.Payload {
 			Threshold: "48h", Observed: "accepted 52h ago, not dispatched", Since: "2026-03-01T08:00:00Z", RaisedAt: "2026-03-03T12:00:00Z"},
 		events.RecordCorrectedType: events.RecordCorrected{CorrectsEventID: "evt-1", CorrectsIndex: 42, CorrectsType: events.DonationPledgedType,
 			Reason: "the quantity was typed as 5000, the donor pledged 500", Corrected: json.RawMessage(`{"lines":[{"quantity":500}]}`), CorrectedBy: "org-d1"},
+		events.AnomalyReviewedType: events.AnomalyReviewed{AnomalyID: "accepted_not_dispatched:alloc-1", Rule: "accepted_not_dispatched",
+			Note: "the carrier confirmed a road closure; shipped by rail on 3 March", ReviewedBy: "org-r1"},
 		events.CheckpointSignedType: events.CheckpointSigned{Size: 1024, RootHash: "q4T0yQF0bYqXz6p2mG0n6Q0bK0tB8y0sV7E5x8m2ZxQ="},
 	}
 	for _, t := range events.AllocationTypes {

@@ -87,6 +87,8 @@ type AnomalyQuery struct {
 type Raised struct {
 	Position int
 	domain.Anomaly
+	// Review is the latest review, if any.
+	Review *Review
 }
 
 // ListAnomalies returns raised anomalies in the order they were raised,
@@ -103,7 +105,11 @@ func (a *App) ListAnomalies(q AnomalyQuery) ([]Raised, bool) {
 		if len(out) == q.Limit {
 			return out, true
 		}
-		out = append(out, Raised{Position: i, Anomaly: x})
+		r := Raised{Position: i, Anomaly: x}
+		if rv, ok := a.reviews[x.ID]; ok {
+			r.Review = &rv
+		}
+		out = append(out, r)
 	}
 	return out, false
 }

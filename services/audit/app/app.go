@@ -59,6 +59,9 @@ type App struct {
 	anMu     sync.Mutex
 	raised   []domain.Anomaly
 	raisedID map[string]bool
+	// reviews is the latest anomaly_reviewed record of each anomaly, by
+	// anomaly id, kept from the log (the log is the reviews' only store).
+	reviews map[string]Review
 
 	// cpSizes is the size of every checkpoint signed, ascending: the
 	// history is listed and proofs are checked against it without a scan.
@@ -73,7 +76,7 @@ type tail struct {
 // New returns the use cases; call Load before anything else.
 func New(log domain.LogStore, cps domain.CheckpointStore, signer *domain.Signer) *App {
 	return &App{Log: log, Checkpoints: cps, Signer: signer, Now: time.Now, Logger: logging.Discard(), index: domain.NewIndex(),
-		watch: domain.NewWatch(), Thresholds: domain.DefaultThresholds, raisedID: map[string]bool{}}
+		watch: domain.NewWatch(), Thresholds: domain.DefaultThresholds, raisedID: map[string]bool{}, reviews: map[string]Review{}}
 }
 
 // Load reads the stored log into memory (its size and the query index)
@@ -85,6 +88,9 @@ func (a *App) Load(ctx context.Context) error {
 	defer a.mu.Unlock()
 	a.index = domain.NewIndex()
 	a.watch = domain.NewWatch()
+	a.anMu.Lock()
+	a.reviews = map[string]Review{}
+	a.anMu.Unlock()
 	// Records are scanned in no particular order; the watch takes events
 	// in any order (domain.Watch.Observe).
 	var count int64
@@ -99,7 +105,7 @@ func (a *App) Load(ctx context.Context) error {
 			return nil
 		}
 		a.index.Set(r.Index, e)
-		a.watch.Observe(e)
+		a.observe(r.Index, e)
 		return nil
 	})
 	if err != nil {
@@ -171,7 +177,7 @@ func (a *App) settle(ctx context.Context) error {
 			continue
 		}
 		a.index.Set(r.Index, e)
-		a.watch.Observe(e)
+		a.observe(r.Index, e)
 		a.pending = &tail{eventID: e.ID, index: r.Index}
 	}
 	if a.pending != nil {

@@ -58,7 +58,7 @@ func (a *App) Append(ctx context.Context, e events.Envelope) (index int64, appen
 		return 0, false, err
 	}
 	a.index.Set(n, e)
-	a.watch.Observe(e)
+	a.observe(n, e)
 	a.size++
 	a.pending = &tail{eventID: e.ID, index: n}
 	if err := a.settle(ctx); err != nil {

@@ -56,4 +56,6 @@ var (
 	ErrCheckpointNotFound = apperr.New(apperr.NotFound, "no checkpoint was signed at this size")
 	// ErrEventNotRecorded: the event id is not in the log (yet).
 	ErrEventNotRecorded = apperr.New(apperr.NotFound, "this event is not recorded in the log")
+	// ErrAnomalyNotFound: no anomaly with this id was raised.
+	ErrAnomalyNotFound = apperr.New(apperr.NotFound, "no anomaly with this id was raised")
 )

@@ -5,6 +5,7 @@ package ports
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -31,6 +32,7 @@ func Register(authed *echo.Group, public *echo.Echo, a *app.App) {
 	authed.GET("/v1/audit/orgs/:id/events", h.orgEvents, reg)
 	authed.GET("/v1/audit/verify", h.verify, reg)
 	authed.GET("/v1/audit/anomalies", h.listAnomalies, reg)
+	authed.POST("/v1/audit/anomalies/:id/review", h.reviewAnomaly, reg)
 	// A regulator corrects any record, an organization its own (others'
 	// are 404); every role may call.
 	authed.POST("/v1/audit/corrections", h.correct)
@@ -258,9 +260,24 @@ func (h handlers) proveConsistency(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// anomalyJSON is a raised anomaly: the anomaly_raised event's data.
+// anomalyJSON is a raised anomaly: the anomaly_raised event's data and
+// its latest review, if any.
 type anomalyJSON struct {
 	events.AnomalyRaised
+	Reviewed    bool   `json:"reviewed"`
+	ReviewNote  string `json:"review_note,omitempty"`
+	ReviewedBy  string `json:"reviewed_by,omitempty"`
+	ReviewedAt  string `json:"reviewed_at,omitempty"`
+	ReviewIndex *int64 `json:"review_index,omitempty"`
+}
+
+func newAnomalyJSON(x app.Raised) anomalyJSON {
+	j := anomalyJSON{AnomalyRaised: x.Event()}
+	if r := x.Review; r != nil {
+		j.Reviewed, j.ReviewNote, j.ReviewedBy, j.ReviewedAt = true, r.Note, r.By, r.At.UTC().Format(time.RFC3339)
+		j.ReviewIndex = &r.Index
+	}
+	return j
 }
 
 func (h handlers) listAnomalies(c echo.Context) error {
@@ -279,7 +296,7 @@ func (h handlers) listAnomalies(c echo.Context) error {
 	got, more := h.app.ListAnomalies(q)
 	items := make([]anomalyJSON, 0, len(got))
 	for _, x := range got {
-		items = append(items, anomalyJSON{x.Event()})
+		items = append(items, newAnomalyJSON(x))
 	}
 	next := ""
 	if more && len(got) > 0 {
@@ -304,6 +321,28 @@ func (h handlers) correct(c echo.Context) error {
 		EventID: req.EventID, Reason: req.Reason, Corrected: req.Corrected,
 		By: cl.OrgID, Regulator: cl.Role == auth.Regulator,
 	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, eventJSON{Index: l.Index, Envelope: l.Event})
+}
+
+type reviewRequest struct {
+	Note string `json:"note"`
+}
+
+func (h handlers) reviewAnomaly(c echo.Context) error {
+	var req reviewRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	// Some anomaly ids hold a slash (received_over_consumption's
+	// "org/item"): clients escape it as %2F, which the router leaves as is.
+	id, err := url.PathUnescape(c.Param("id"))
+	if err != nil {
+		return apperr.New(apperr.Invalid, "the anomaly id in the path is not validly escaped")
+	}
+	l, err := h.app.ReviewAnomaly(c.Request().Context(), app.ReviewInput{AnomalyID: id, Note: req.Note, By: auth.From(c).OrgID})
 	if err != nil {
 		return err
 	}

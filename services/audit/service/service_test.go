@@ -665,7 +665,70 @@ func TestAuditAnomalies(t *testing.T) {
 	if p := decode[page](t, body); len(p.Items) != 2 {
 		t.Fatalf("recorded anomalies: %s", body)
 	}
-	// A restart keeps them, and raises nothing new.
+	reviewer := h.iss.Org(t, auth.Regulator, "110000")
+	revoked := h.iss.Org(t, auth.Regulator, "110000")
+	h.publish(events.MustNew("registry", events.TokenRevoked{TokenID: revoked.TokenID, OrgID: revoked.ID}, events.Meta{Subject: revoked.ID}))
+	testkit.Eventually(t, 10*time.Second, func() bool {
+		code, _ := h.get("/v1/audit/anomalies", revoked.Token)
+		return code == http.StatusUnauthorized
+	}, "the revoked token refused")
+	review := "/v1/audit/anomalies/" + url.PathEscape("accepted_not_dispatched:alloc_1") + "/review"
+	note := `{"note": "the carrier confirmed a road closure; shipped by rail"}`
+	if err := h.checker.Request(http.MethodPost, review, "application/json", []byte(note)); err != nil {
+		t.Fatalf("the request does not match the document: %v", err)
+	}
+	for _, tt := range []struct {
+		who, path, token, body string
+		want                   int
+	}{
+		{"no token", review, "", note, http.StatusUnauthorized},
+		{"forged token", review, testkit.NewIssuer(t).Org(t, auth.Regulator, "110000").Token, note, http.StatusUnauthorized},
+		{"revoked token", review, revoked.Token, note, http.StatusUnauthorized},
+		{"hospital", review, h.iss.Org(t, auth.Hospital, "420100").Token, note, http.StatusForbidden},
+		{"manufacturer", review, h.iss.Org(t, auth.Manufacturer, "330100").Token, note, http.StatusForbidden},
+		{"donor", review, h.iss.Org(t, auth.Donor, "330100").Token, note, http.StatusForbidden},
+		{"unknown anomaly", "/v1/audit/anomalies/" + url.PathEscape("received_over_consumption:org_h9/n95-respirator") + "/review", reviewer.Token, note, http.StatusNotFound},
+		{"no note", review, reviewer.Token, `{"note": "  "}`, http.StatusUnprocessableEntity},
+		{"note too long", review, reviewer.Token, `{"note": "` + strings.Repeat("x", 2001) + `"}`, http.StatusUnprocessableEntity},
+		{"unknown field", review, reviewer.Token, `{"note": "x", "reviewed": true}`, http.StatusBadRequest},
+		{"regulator", review, reviewer.Token, note, http.StatusCreated},
+	} {
+		if code, got := h.post(tt.path, tt.token, tt.body); code != tt.want {
+			t.Errorf("review as %s: %d %s, want %d", tt.who, code, got, tt.want)
+		}
+	}
+	type reviewed struct {
+		AnomalyID  string `json:"anomaly_id"`
+		Reviewed   bool   `json:"reviewed"`
+		ReviewNote string `json:"review_note"`
+		ReviewedBy string `json:"reviewed_by"`
+	}
+	checkReviewed := func(when string) {
+		t.Helper()
+		_, body := h.get("/v1/audit/anomalies", regulator)
+		p := decode[struct {
+			Items []reviewed `json:"items"`
+		}](t, body)
+		for _, x := range p.Items {
+			want := x.AnomalyID == "accepted_not_dispatched:alloc_1"
+			if x.Reviewed != want || (want && (x.ReviewedBy != reviewer.ID || !strings.Contains(x.ReviewNote, "road closure"))) {
+				t.Fatalf("%s: %s", when, body)
+			}
+		}
+	}
+	checkReviewed("after the review")
+	// The review is a record of the log, naming the regulator's organization.
+	_, body = h.get("/v1/audit/events?type="+events.AnomalyReviewedType+"&org_id="+reviewer.ID, regulator)
+	recorded := decode[struct {
+		Items []struct {
+			Subject string                 `json:"subject"`
+			Data    events.AnomalyReviewed `json:"data"`
+		} `json:"items"`
+	}](t, body)
+	if len(recorded.Items) != 1 || recorded.Items[0].Subject != "accepted_not_dispatched:alloc_1" || recorded.Items[0].Data.ReviewedBy != reviewer.ID {
+		t.Fatalf("recorded reviews: %s", body)
+	}
+	// A restart keeps them and their reviews, and raises nothing new.
 	h.stop()
 	h.boot()
 	if again, err := h.m.App.RaiseAnomalies(t.Context()); err != nil || len(again) != 0 {
@@ -674,6 +737,7 @@ func TestAuditAnomalies(t *testing.T) {
 	if code, body := h.get("/v1/audit/anomalies", regulator); code != http.StatusOK || len(decode[page](t, body).Items) != 2 {
 		t.Fatalf("after restart: %d %s", code, body)
 	}
+	checkReviewed("after a restart")
 }
 
 // post calls the service with a JSON body and an Idempotency-Key, and
