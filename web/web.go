@@ -1,6 +1,8 @@
-// Package web holds the public page's templates and static assets,
-// embedded so the disclosure service serves them with no build step and no
-// files on disk: templates/ (html/template) and static/ (CSS, scripts).
+// Package web holds the pages' templates and static assets, embedded so
+// the services serve them with no build step and no files on disk:
+// templates/ and static/ for the public page (disclosure), console/ for
+// the regulators' console (its templates/ and static/; it also serves the
+// public page's style sheet, so both look alike).
 package web
 
 import "embed"
@@ -9,3 +11,8 @@ import "embed"
 //
 //go:embed templates static
 var FS embed.FS
+
+// Console holds console/templates and console/static.
+//
+//go:embed console
+var Console embed.FS

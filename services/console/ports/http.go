@@ -1,0 +1,378 @@
+// Package ports is the console's web surface under /console: server-
+// rendered pages and forms for regulators, each backed by the API calls
+// the signed-in regulator's own token may make.
+package ports
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/console/adapters/api"
+	"github.com/aidflow/aidflow/services/console/app"
+	"github.com/aidflow/aidflow/services/console/domain"
+)
+
+// allocationStatuses are API.md's allocation statuses.
+var allocationStatuses = []string{"proposed", "accepted", "dispatched", "delivered", "declined", "expired", "cancelled"}
+
+type handlers struct {
+	app      *app.App
+	pages    *Pages
+	sessions *Sessions
+	types    []string
+}
+
+// Register mounts the console on e under /console.
+func Register(e *echo.Echo, a *app.App, pages *Pages, sessions *Sessions) {
+	types := make([]string, 0, len(events.Registry))
+	for t := range events.Registry {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	h := handlers{app: a, pages: pages, sessions: sessions, types: types}
+	e.GET("/console", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console/") })
+	e.GET("/console/static/*", echo.WrapHandler(pages.static))
+	e.GET("/console/sign-in", h.signInPage)
+	e.POST("/console/sign-in", h.signIn, h.csrf)
+	e.POST("/console/sign-out", h.signOut, h.csrf)
+
+	g := e.Group("/console", h.signedIn)
+	g.GET("/", h.overview)
+	g.GET("/feed", h.feed)
+	g.GET("/feed/rows", h.feedRows)
+	g.GET("/anomalies", h.anomalies)
+	g.POST("/anomalies/review", h.reviewAnomaly, h.csrf)
+	g.GET("/allocations", h.allocations)
+	g.POST("/allocations", h.makeAllocation, h.csrf)
+	g.GET("/allocations/:id", h.story)
+	g.POST("/allocations/:id/cancel", h.cancelAllocation, h.csrf)
+	g.GET("/audit", h.audit)
+}
+
+const sessionKey = "console.session"
+
+func session(c echo.Context) domain.Session {
+	s, _ := c.Get(sessionKey).(domain.Session)
+	return s
+}
+
+// signedIn lets a request through only with a signed-in session; a
+// browser without one goes to the sign-in page (the live script gets 401).
+func (h handlers) signedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s, ok := h.sessions.Read(c)
+		if !ok || !s.SignedIn() {
+			return h.toSignIn(c, "")
+		}
+		c.Set(sessionKey, s)
+		return next(c)
+	}
+}
+
+func (h handlers) toSignIn(c echo.Context, reason string) error {
+	if c.Request().Header.Get("Accept") == "text/html" && strings.HasSuffix(c.Path(), "/rows") {
+		return c.NoContent(http.StatusUnauthorized)
+	}
+	target := "/console/sign-in"
+	if reason != "" {
+		target += "?ended=" + reason
+	}
+	return c.Redirect(http.StatusSeeOther, target)
+}
+
+// csrf refuses a form whose csrf field is not the session's token.
+func (h handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		s, ok := h.sessions.Read(c)
+		if !ok || !s.CheckCSRF(c.FormValue("csrf")) {
+			return h.pages.render(c, http.StatusForbidden, "refused", view{Title: "Form refused", CSRF: h.sessions.Visitor(c).CSRF, Data: "/console/",
+				Error: &problem{Heading: "This form has expired or did not come from the console.", Detail: "Open the page again and resubmit."}})
+		}
+		c.Set(sessionKey, s)
+		return next(c)
+	}
+}
+
+// fail shows an API failure: an expired or revoked token ends the
+// session; a refusal is shown on the page; anything else is the API down.
+func (h handlers) fail(c echo.Context, err error, title, back string) error {
+	var ae *domain.APIError
+	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		h.sessions.End(c)
+		return h.toSignIn(c, "token")
+	}
+	status := http.StatusBadGateway
+	if ae != nil && ae.Status < 500 {
+		status = ae.Status
+	}
+	return h.pages.render(c, status, "refused", h.base(c, title, "", problemOf(err), back))
+}
+
+func (h handlers) base(c echo.Context, title, nav string, p *problem, data any) view {
+	s := session(c)
+	return view{Title: title, Nav: nav, CSRF: s.CSRF, Me: s, Error: p, Data: data, Flash: flash(c.QueryParam("done"))}
+}
+
+// flash turns a ?done= code into its message; unknown codes say nothing,
+// so a link cannot put words on the page.
+func flash(code string) string {
+	return map[string]string{
+		"reviewed":  "The anomaly is marked reviewed; the review is recorded in the audit log.",
+		"cancelled": "The allocation is cancelled; its units are back in the pool.",
+		"made":      "The allocation is made and recorded with your reason.",
+	}[code]
+}
+
+func (h handlers) signInPage(c echo.Context) error {
+	s := h.sessions.Visitor(c)
+	if s.SignedIn() {
+		return c.Redirect(http.StatusSeeOther, "/console/")
+	}
+	v := view{Title: "Sign in", CSRF: s.CSRF}
+	if c.QueryParam("ended") == "token" {
+		v.Error = &problem{Heading: "Your session ended.", Detail: "The API no longer accepts your token (it expired or was revoked). Sign in again."}
+	}
+	return h.pages.render(c, http.StatusOK, "signin", v)
+}
+
+func (h handlers) signIn(c echo.Context) error {
+	me, err := h.app.SignIn(c.Request().Context(), c.FormValue("token"))
+	if err != nil {
+		// Nothing of a refused token is kept: the visitor's session stays.
+		csrf := session(c).CSRF
+		v := view{Title: "Sign in", CSRF: csrf}
+		var ae *domain.APIError
+		status := http.StatusBadGateway
+		switch {
+		case errors.Is(err, app.ErrNoToken):
+			status, v.Error = http.StatusUnprocessableEntity, &problem{Heading: "No token.", Detail: err.Error()}
+		case errors.Is(err, app.ErrNotRegulator):
+			status, v.Error = http.StatusForbidden, &problem{Heading: "Refused.", Detail: err.Error()}
+		case errors.As(err, &ae) && ae.Status < 500:
+			status, v.Error = ae.Status, &problem{Heading: "The API refused this token.", Detail: ae.Error()}
+		default:
+			v.Error = problemOf(err)
+		}
+		return h.pages.render(c, status, "signin", v)
+	}
+	// A new CSRF token at sign-in: one known before it is useless after.
+	h.sessions.Write(c, domain.Session{Token: strings.TrimSpace(c.FormValue("token")), OrgID: me.ID, Name: me.Name,
+		CSRF: domain.NewCSRF(), Expires: h.sessions.Now().Add(h.sessions.TTL)})
+	return c.Redirect(http.StatusSeeOther, "/console/")
+}
+
+func (h handlers) signOut(c echo.Context) error {
+	h.sessions.End(c)
+	return c.Redirect(http.StatusSeeOther, "/console/sign-in")
+}
+
+func (h handlers) overview(c echo.Context) error {
+	o, err := h.app.Overview(c.Request().Context(), session(c).Token)
+	if err != nil {
+		return h.fail(c, err, "Supply and demand", "/console/")
+	}
+	v := h.base(c, "Supply and demand", "overview", nil, o)
+	v.Extra = days(h.app.StaleAfter)
+	return h.pages.render(c, http.StatusOK, "overview", v)
+}
+
+func days(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		n := int(d / (24 * time.Hour))
+		if n == 1 {
+			return "1 day"
+		}
+		return strconv.Itoa(n) + " days"
+	}
+	return d.String()
+}
+
+type feedData struct {
+	Filter app.FeedFilter
+	Feed   app.Feed
+	Since  string
+	// Query is the filters as a query string (for the next page and the
+	// live script); Last is the last index shown.
+	Query string
+	Last  int64
+}
+
+func feedFilter(c echo.Context) app.FeedFilter {
+	return app.FeedFilter{Item: c.QueryParam("item"), Region: c.QueryParam("region"), OrgID: strings.TrimSpace(c.QueryParam("org_id")),
+		Type: c.QueryParam("type"), Since: strings.TrimSpace(c.QueryParam("since")), Cursor: c.QueryParam("cursor"), After: -1}
+}
+
+func (h handlers) feed(c echo.Context) error {
+	f := feedFilter(c)
+	got, err := h.app.Feed(c.Request().Context(), session(c).Token, f)
+	if err != nil {
+		return h.fail(c, err, "Live events", "/console/feed")
+	}
+	q := url.Values{}
+	for k, v := range map[string]string{"item": f.Item, "region": f.Region, "org_id": f.OrgID, "type": f.Type, "since": got.Since} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	d := feedData{Filter: f, Feed: got, Since: got.Since, Query: q.Encode(), Last: -1}
+	if n := len(got.Events); n > 0 {
+		d.Last = got.Events[n-1].Index
+	}
+	v := h.base(c, "Live events", "feed", nil, d)
+	// Follow live only from the last page: elsewhere new events belong
+	// after pages the regulator has not opened yet.
+	v.Script = got.Next == ""
+	v.Items, v.Provinces, v.Types = itemOptions(), provinceOptions(), h.types
+	return h.pages.render(c, http.StatusOK, "feed", v)
+}
+
+// feedRows answers the live script: the rows after ?after=, and the new
+// last index in X-Last-Index.
+func (h handlers) feedRows(c echo.Context) error {
+	f := feedFilter(c)
+	after, err := strconv.ParseInt(c.QueryParam("after"), 10, 64)
+	if err != nil {
+		return c.String(http.StatusBadRequest, "after must be a log index")
+	}
+	f.After = after
+	got, err := h.app.Feed(c.Request().Context(), session(c).Token, f)
+	if err != nil {
+		var ae *domain.APIError
+		if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+			h.sessions.End(c)
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		return c.String(http.StatusBadGateway, "the API did not answer")
+	}
+	last := after
+	if n := len(got.Events); n > 0 {
+		last = got.Events[n-1].Index
+	}
+	c.Response().Header().Set("X-Last-Index", strconv.FormatInt(last, 10))
+	return h.pages.rows(c, got.Events)
+}
+
+type anomaliesData struct {
+	Anomalies []domain.Anomaly
+	More      bool
+}
+
+func (h handlers) anomalies(c echo.Context) error { return h.anomaliesPage(c, http.StatusOK, nil) }
+
+func (h handlers) anomaliesPage(c echo.Context, status int, p *problem) error {
+	xs, more, err := h.app.Anomalies(c.Request().Context(), session(c).Token)
+	if err != nil {
+		return h.fail(c, err, "Anomalies", "/console/anomalies")
+	}
+	return h.pages.render(c, status, "anomalies", h.base(c, "Anomalies", "anomalies", p, anomaliesData{Anomalies: xs, More: more}))
+}
+
+func (h handlers) reviewAnomaly(c echo.Context) error {
+	err := h.app.ReviewAnomaly(c.Request().Context(), session(c).Token, c.FormValue("id"), c.FormValue("note"))
+	if err != nil {
+		return h.refusedOr(c, err, func(status int, p *problem) error { return h.anomaliesPage(c, status, p) })
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/anomalies?done=reviewed")
+}
+
+// refusedOr shows a refused action on its own page (render) with the
+// API's words; an ended session or an unreachable API goes through fail.
+func (h handlers) refusedOr(c echo.Context, err error, render func(status int, p *problem) error) error {
+	var ae *domain.APIError
+	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusUnauthorized {
+		return render(ae.Status, problemOf(err))
+	}
+	return h.fail(c, err, "Action failed", c.Request().URL.Path)
+}
+
+type allocationsData struct {
+	Status      string
+	Allocations []domain.Allocation
+	More        bool
+	Form        api.OverrideInput
+}
+
+// MaxListed bounds the allocations page's list.
+const MaxListed = 200
+
+func (h handlers) allocations(c echo.Context) error {
+	return h.allocationsPage(c, http.StatusOK, nil, api.OverrideInput{NeedID: c.QueryParam("need_id"), SourceKind: "capacity"})
+}
+
+func (h handlers) allocationsPage(c echo.Context, status int, p *problem, form api.OverrideInput) error {
+	st := c.QueryParam("status")
+	if st != "" && !slices.Contains(allocationStatuses, st) {
+		st = ""
+	}
+	xs, more, err := h.app.API.Allocations(c.Request().Context(), session(c).Token, st, MaxListed)
+	if err != nil {
+		return h.fail(c, err, "Allocations", "/console/allocations")
+	}
+	if len(xs) > MaxListed {
+		xs, more = xs[:MaxListed], true
+	}
+	v := h.base(c, "Allocations", "allocations", p, allocationsData{Status: st, Allocations: xs, More: more, Form: form})
+	v.Statuses = allocationStatuses
+	return h.pages.render(c, status, "allocations", v)
+}
+
+func (h handlers) makeAllocation(c echo.Context) error {
+	in := api.OverrideInput{NeedID: strings.TrimSpace(c.FormValue("need_id")), SourceKind: c.FormValue("source_kind"),
+		SourceID: strings.TrimSpace(c.FormValue("source_id")), Reason: c.FormValue("reason")}
+	q, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("quantity")), 10, 64)
+	if err != nil || q <= 0 {
+		return h.allocationsPage(c, http.StatusUnprocessableEntity, &problem{Heading: "Not sent.", Detail: "The quantity must be a whole number above zero."}, in)
+	}
+	in.Quantity = q
+	a, err := h.app.MakeAllocation(c.Request().Context(), session(c).Token, in)
+	if err != nil {
+		return h.refusedOr(c, err, func(status int, p *problem) error { return h.allocationsPage(c, status, p, in) })
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(a.ID)+"?done=made")
+}
+
+type storyData struct {
+	Story  app.Story
+	Reason string
+}
+
+func (h handlers) story(c echo.Context) error { return h.storyPage(c, http.StatusOK, nil, "") }
+
+func (h handlers) storyPage(c echo.Context, status int, p *problem, reason string) error {
+	s, err := h.app.Story(c.Request().Context(), session(c).Token, c.Param("id"))
+	if err != nil {
+		return h.fail(c, err, "Allocation", "/console/allocations")
+	}
+	return h.pages.render(c, status, "story", h.base(c, "Allocation "+s.Allocation.ID, "allocations", p, storyData{Story: s, Reason: reason}))
+}
+
+func (h handlers) cancelAllocation(c echo.Context) error {
+	reason := c.FormValue("reason")
+	_, err := h.app.CancelAllocation(c.Request().Context(), session(c).Token, c.Param("id"), reason)
+	if err != nil {
+		return h.refusedOr(c, err, func(status int, p *problem) error { return h.storyPage(c, status, p, reason) })
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(c.Param("id"))+"?done=cancelled")
+}
+
+type auditData struct {
+	app.AuditState
+	EventID string
+}
+
+func (h handlers) audit(c echo.Context) error {
+	eventID := strings.TrimSpace(c.QueryParam("event_id"))
+	s, err := h.app.AuditState(c.Request().Context(), session(c).Token, c.QueryParam("verify") != "", eventID)
+	if err != nil {
+		return h.fail(c, err, "Audit log", "/console/audit")
+	}
+	return h.pages.render(c, http.StatusOK, "audit", h.base(c, "Audit log", "audit", nil, auditData{AuditState: s, EventID: eventID}))
+}

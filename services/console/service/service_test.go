@@ -1,0 +1,469 @@
+package service_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aidflow/aidflow/services/console/ports"
+	"github.com/aidflow/aidflow/services/console/service"
+	"github.com/aidflow/aidflow/shared/config"
+)
+
+// console is the console booted against a fake API, and a browser.
+type console struct {
+	t    *testing.T
+	api  *fakeAPI
+	srv  *httptest.Server
+	http *http.Client
+	logs *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func boot(t *testing.T, secure bool) *console {
+	t.Helper()
+	api := newFakeAPI(t)
+	logs := &syncBuffer{}
+	m, err := service.Open(t.Context(), service.Config{APIURL: api.srv.URL, SecureCookie: secure,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(m.Handler())
+	t.Cleanup(srv.Close)
+	return &console{t: t, api: api, srv: srv, http: newBrowser(t), logs: logs}
+}
+
+// newBrowser keeps cookies and does not follow redirects, so tests see them.
+func newBrowser(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type page struct {
+	status   int
+	location string
+	body     string
+	cookies  []*http.Cookie
+}
+
+func (c *console) do(req *http.Request) page {
+	c.t.Helper()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return page{resp.StatusCode, resp.Header.Get("Location"), string(b), resp.Cookies()}
+}
+
+func (c *console) get(path string) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path, nil)
+	return c.do(req)
+}
+
+func (c *console) post(path string, form url.Values) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf is the CSRF token of the forms on a page.
+func csrf(t *testing.T, p page) string {
+	t.Helper()
+	m := csrfField.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no CSRF field on the page:\n%s", p.body)
+	}
+	return m[1]
+}
+
+func (c *console) signIn(token string) page {
+	c.t.Helper()
+	p := c.get("/console/sign-in")
+	if p.status != http.StatusOK {
+		c.t.Fatalf("sign-in page: %d", p.status)
+	}
+	return c.post("/console/sign-in", url.Values{"csrf": {csrf(c.t, p)}, "token": {token}})
+}
+
+func (c *console) signedIn() string {
+	c.t.Helper()
+	if p := c.signIn(regulatorToken); p.status != http.StatusSeeOther || p.location != "/console/" {
+		c.t.Fatalf("sign-in: %d %s\n%s", p.status, p.location, p.body)
+	}
+	p := c.get("/console/")
+	if p.status != http.StatusOK {
+		c.t.Fatalf("overview: %d\n%s", p.status, p.body)
+	}
+	return csrf(c.t, p)
+}
+
+func TestEveryPageRendersForARegulator(t *testing.T) {
+	c := boot(t, false)
+	c.signedIn()
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/console/", []string{`<table id="supply">`, "Nationwide", "Hubei", "no</strong>: 10 days of output to cover", `data-org="org_m2"`, "<strong>stale</strong>", `data-field="declined">1<`}},
+		{"/console/feed", []string{`<table id="feed"`, "aidflow.matcher.allocation_accepted.v1", `data-after="8"`, `<label for="f-item">`, "console.js"}},
+		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected`, `value="420000" selected`}},
+		{"/console/anomalies", []string{"received_over_consumption", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "Mark reviewed"}},
+		{"/console/allocations", []string{`<form method="post" action="/console/allocations"`, `<label for="o-reason">Written reason</label>`, `href="/console/allocations/alloc_1"`}},
+		{"/console/allocations/alloc_1", []string{"rule 2: critical need, nearest source", "policy/v1", "allocation_accepted", "1000 available, 500 reserved", `<label for="c-reason">`}},
+		{"/console/audit?verify=1&event_id=evt_7", []string{`<dd data-field="size">42</dd>`, `<dd data-field="ok">yes</dd>`, "aGFzaDE=", "at index 7"}},
+		{"/console/audit?event_id=evt_nope", []string{"this event is not recorded in the log"}},
+	} {
+		p := c.get(tt.path)
+		if p.status != http.StatusOK {
+			t.Errorf("GET %s: %d\n%s", tt.path, p.status, p.body)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("GET %s: no %q in\n%s", tt.path, w, p.body)
+			}
+		}
+		for _, w := range []string{`class="skip" href="#main"`, `<main id="main"`, `/console/static/style.css`} {
+			if !strings.Contains(p.body, w) {
+				t.Errorf("GET %s: no %q", tt.path, w)
+			}
+		}
+	}
+	// The live script's fragment: rows after an index, and the new last one.
+	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+"/console/feed/rows?after=7", nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Last-Index") != "8" || strings.Contains(string(b), `data-index="7"`) || !strings.Contains(string(b), `data-index="8"`) {
+		t.Fatalf("rows after 7: %d %q %s", resp.StatusCode, resp.Header.Get("X-Last-Index"), b)
+	}
+	// Every call but the public checkpoint carried the regulator's own token.
+	for _, call := range c.api.Calls() {
+		if call.Path != "/v1/public/checkpoint" && call.Auth != "Bearer "+regulatorToken {
+			t.Errorf("%s %s sent %q", call.Method, call.Path, call.Auth)
+		}
+	}
+	// The feed's filters reach the API as its own filters.
+	found := false
+	for _, call := range c.api.Calls() {
+		q, _ := url.ParseQuery(call.Query)
+		if call.Path == "/v1/audit/events" && q.Get("item") == "n95-respirator" && q.Get("region") == "420000" && q.Get("org_id") == "org_m1" && q.Get("type") == "aidflow.supply.capacity_reported.v1" && q.Get("since") != "" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the feed's filters did not reach GET /v1/audit/events: %+v", c.api.Calls())
+	}
+	// Static assets: the public page's style sheet and the console's own.
+	for _, path := range []string{"/console/static/style.css", "/console/static/console.css", "/console/static/console.js"} {
+		if p := c.get(path); p.status != http.StatusOK || p.body == "" {
+			t.Errorf("GET %s: %d", path, p.status)
+		}
+	}
+}
+
+func TestPagesRequireSignIn(t *testing.T) {
+	c := boot(t, false)
+	for _, path := range []string{"/console/", "/console/feed", "/console/anomalies", "/console/allocations", "/console/allocations/alloc_1", "/console/audit"} {
+		if p := c.get(path); p.status != http.StatusSeeOther || p.location != "/console/sign-in" {
+			t.Errorf("GET %s without signing in: %d %s", path, p.status, p.location)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+"/console/feed/rows?after=1", nil)
+	req.Header.Set("Accept", "text/html")
+	if p := c.do(req); p.status != http.StatusUnauthorized {
+		t.Errorf("the live fragment without signing in: %d", p.status)
+	}
+	// A forged cookie is no session.
+	u, _ := url.Parse(c.srv.URL + "/console/")
+	c.http.Jar.SetCookies(u, []*http.Cookie{{Name: ports.CookieName, Value: "bm90IGEgc2Vzc2lvbg", Path: "/console"}})
+	if p := c.get("/console/"); p.status != http.StatusSeeOther {
+		t.Errorf("a forged cookie: %d", p.status)
+	}
+	if len(c.api.Calls()) != 0 {
+		t.Errorf("the API was called without a session: %+v", c.api.Calls())
+	}
+}
+
+func TestSignInRefusesAllButRegulators(t *testing.T) {
+	for _, tt := range []struct {
+		name, token string
+		want        int
+		says        string
+	}{
+		{"hospital", hospitalToken, http.StatusForbidden, "for regulators only"},
+		{"unknown token", "aft1.forged", http.StatusUnauthorized, "the token is missing, invalid or revoked"},
+		{"no token", "  ", http.StatusUnprocessableEntity, "paste your regulator token"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := boot(t, false)
+			p := c.signIn(tt.token)
+			if p.status != tt.want || !strings.Contains(p.body, tt.says) {
+				t.Fatalf("sign-in: %d\n%s", p.status, p.body)
+			}
+			// Nothing stored: the console still asks to sign in.
+			if p := c.get("/console/"); p.status != http.StatusSeeOther {
+				t.Fatalf("after a refused sign-in: %d", p.status)
+			}
+		})
+	}
+}
+
+func TestSessionCookie(t *testing.T) {
+	for _, secure := range []bool{false, true} {
+		c := boot(t, secure)
+		p := c.signIn(regulatorToken)
+		var ck *http.Cookie
+		for _, x := range p.cookies {
+			if x.Name == ports.CookieName {
+				ck = x
+			}
+		}
+		if ck == nil {
+			t.Fatal("no session cookie after signing in")
+		}
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/console" || ck.Secure != secure || ck.MaxAge <= 0 {
+			t.Errorf("cookie %+v (secure configured %v)", ck, secure)
+		}
+		if strings.Contains(ck.Value, "regulator-token") {
+			t.Error("the cookie holds the token in the clear")
+		}
+		if secure {
+			continue
+		}
+		// Sign-out forgets the token.
+		tok := csrf(t, c.get("/console/"))
+		if p := c.post("/console/sign-out", url.Values{"csrf": {tok}}); p.status != http.StatusSeeOther {
+			t.Fatalf("sign-out: %d", p.status)
+		}
+		if p := c.get("/console/"); p.status != http.StatusSeeOther {
+			t.Fatalf("after sign-out: %d", p.status)
+		}
+		// No token in any URL the console answered with, nor in its logs.
+		if strings.Contains(c.logs.String(), regulatorToken) {
+			t.Errorf("the token is in the logs:\n%s", c.logs.String())
+		}
+		for _, call := range c.api.Calls() {
+			if strings.Contains(call.Path+call.Query, "token-for-the-test") {
+				t.Errorf("the token is in a URL: %+v", call)
+			}
+		}
+	}
+}
+
+func TestRevokedTokenEndsTheSession(t *testing.T) {
+	c := boot(t, false)
+	c.signedIn()
+	c.api.Revoke(regulatorToken)
+	p := c.get("/console/anomalies")
+	if p.status != http.StatusSeeOther || p.location != "/console/sign-in?ended=token" {
+		t.Fatalf("after revocation: %d %s", p.status, p.location)
+	}
+	if p := c.get(p.location); p.status != http.StatusOK || !strings.Contains(p.body, "Your session ended") {
+		t.Fatalf("sign-in page after revocation: %d\n%s", p.status, p.body)
+	}
+	if p := c.get("/console/"); p.status != http.StatusSeeOther {
+		t.Fatalf("the revoked session still opens pages: %d", p.status)
+	}
+}
+
+func TestFormsRefuseWithoutTheCSRFToken(t *testing.T) {
+	c := boot(t, false)
+	good := c.signedIn()
+	forms := []struct {
+		path string
+		form url.Values
+	}{
+		{"/console/anomalies/review", url.Values{"id": {"accepted_not_dispatched:alloc_1"}, "note": {"ok"}}},
+		{"/console/allocations", url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"10"}, "reason": {"r"}}},
+		{"/console/allocations/alloc_1/cancel", url.Values{"reason": {"r"}}},
+		{"/console/sign-out", url.Values{}},
+	}
+	for _, f := range forms {
+		for _, token := range []string{"", "not-the-token", good + "x"} {
+			form := url.Values{}
+			for k, v := range f.form {
+				form[k] = v
+			}
+			if token != "" {
+				form.Set("csrf", token)
+			}
+			if p := c.post(f.path, form); p.status != http.StatusForbidden {
+				t.Errorf("POST %s with csrf %q: %d", f.path, token, p.status)
+			}
+		}
+	}
+	if w := c.api.Writes(); len(w) != 0 {
+		t.Fatalf("refused forms reached the API: %+v", w)
+	}
+	// The sign-in form is protected too.
+	fresh := boot(t, false)
+	if p := fresh.post("/console/sign-in", url.Values{"token": {regulatorToken}}); p.status != http.StatusForbidden {
+		t.Fatalf("sign-in without csrf: %d", p.status)
+	}
+	if len(fresh.api.Calls()) != 0 {
+		t.Fatal("a sign-in without csrf reached the API")
+	}
+}
+
+func TestActionsSendExactlyTheAPICall(t *testing.T) {
+	c := boot(t, false)
+	tok := c.signedIn()
+	for _, tt := range []struct {
+		name     string
+		path     string
+		form     url.Values
+		location string
+		want     call
+	}{
+		{"review", "/console/anomalies/review",
+			url.Values{"id": {"received_over_consumption:org_h1/n95-respirator"}, "note": {"checked with the hospital: a second ward opened"}},
+			"/console/anomalies?done=reviewed",
+			call{Method: "POST", Path: "/v1/audit/anomalies/received_over_consumption:org_h1%2Fn95-respirator/review", Body: `{"note":"checked with the hospital: a second ward opened"}`}},
+		{"make", "/console/allocations",
+			url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"250"}, "reason": {"Wuhan designated hospital first"}},
+			"/console/allocations/alloc_9?done=made",
+			call{Method: "POST", Path: "/v1/allocations", Body: `{"need_id":"need_1","source_kind":"capacity","source_id":"cap_1","quantity":250,"reason":"Wuhan designated hospital first"}`}},
+		{"cancel", "/console/allocations/alloc_1/cancel",
+			url.Values{"reason": {"the source's stock was found damaged"}},
+			"/console/allocations/alloc_1?done=cancelled",
+			call{Method: "POST", Path: "/v1/allocations/alloc_1/cancel", Body: `{"reason":"the source's stock was found damaged"}`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(c.api.Writes())
+			tt.form.Set("csrf", tok)
+			p := c.post(tt.path, tt.form)
+			if p.status != http.StatusSeeOther || p.location != tt.location {
+				t.Fatalf("%d %s\n%s", p.status, p.location, p.body)
+			}
+			w := c.api.Writes()
+			if len(w) != before+1 {
+				t.Fatalf("API writes %+v, want one more", w)
+			}
+			got := w[len(w)-1]
+			if got.Method != tt.want.Method || got.Path != tt.want.Path || got.Auth != "Bearer "+regulatorToken || !jsonEqual(got.Body, tt.want.Body) {
+				t.Fatalf("sent %+v\nwant %+v", got, tt.want)
+			}
+			if p := c.get(p.location); p.status != http.StatusOK || !strings.Contains(p.body, `class="flash"`) {
+				t.Fatalf("after the action: %d\n%s", p.status, p.body)
+			}
+		})
+	}
+}
+
+func jsonEqual(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return bytes.Equal(xa, yb)
+}
+
+func TestRefusalsShowTheAPIsDetail(t *testing.T) {
+	c := boot(t, false)
+	tok := c.signedIn()
+	c.api.Refuse("POST /v1/allocations", 422, "reason is required: say why the policy is overridden")
+	c.api.Refuse("POST /v1/allocations/alloc_1/cancel", 409, "the allocation was already dispatched")
+	c.api.Refuse("POST /v1/audit/anomalies/accepted_not_dispatched:alloc_1/review", 422, "note must be at most 2000 characters")
+	for _, tt := range []struct {
+		path   string
+		form   url.Values
+		status int
+		detail string
+		keeps  string
+	}{
+		{"/console/allocations", url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"5"}, "reason": {"x"}},
+			422, "reason is required: say why the policy is overridden", `value="need_1"`},
+		{"/console/allocations", url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"five"}, "reason": {"x"}},
+			422, "whole number above zero", `value="cap_1"`},
+		{"/console/allocations/alloc_1/cancel", url.Values{"reason": {"too late"}}, 409, "the allocation was already dispatched", ">too late</textarea>"},
+		{"/console/anomalies/review", url.Values{"id": {"accepted_not_dispatched:alloc_1"}, "note": {"n"}}, 422, "note must be at most 2000 characters", "Mark reviewed"},
+	} {
+		tt.form.Set("csrf", tok)
+		p := c.post(tt.path, tt.form)
+		if p.status != tt.status || !strings.Contains(p.body, tt.detail) || !strings.Contains(p.body, tt.keeps) || !strings.Contains(p.body, `role="alert"`) {
+			t.Errorf("POST %s: %d\n%s", tt.path, p.status, p.body)
+		}
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	key := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"defaults", map[string]string{"AIDFLOW_CONSOLE_API_URL": "http://gateway:8080"}, ""},
+		{"everything", map[string]string{"AIDFLOW_CONSOLE_API_URL": "https://aidflow.example", "AIDFLOW_CONSOLE_SESSION_KEY": key,
+			"AIDFLOW_CONSOLE_SECURE_COOKIE": "true", "AIDFLOW_CONSOLE_SESSION_TTL": "1h", "AIDFLOW_CONSOLE_STALE_AFTER": "24h"}, ""},
+		{"no API URL", map[string]string{}, "AIDFLOW_CONSOLE_API_URL"},
+		{"API URL not a URL", map[string]string{"AIDFLOW_CONSOLE_API_URL": "gateway"}, "AIDFLOW_CONSOLE_API_URL"},
+		{"short key", map[string]string{"AIDFLOW_CONSOLE_API_URL": "http://g", "AIDFLOW_CONSOLE_SESSION_KEY": "c2hvcnQ="}, "AIDFLOW_CONSOLE_SESSION_KEY"},
+		{"tiny TTL", map[string]string{"AIDFLOW_CONSOLE_API_URL": "http://g", "AIDFLOW_CONSOLE_SESSION_TTL": "1s"}, "AIDFLOW_CONSOLE_SESSION_TTL"},
+		{"tiny stale", map[string]string{"AIDFLOW_CONSOLE_API_URL": "http://g", "AIDFLOW_CONSOLE_STALE_AFTER": "1m"}, "AIDFLOW_CONSOLE_STALE_AFTER"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l := config.FromMap(tt.env)
+			c := service.LoadConfig(l)
+			err := l.Err()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.name == "everything" && (len(c.SessionKey) != 32 || !c.SecureCookie || c.SessionTTL != time.Hour || c.StaleAfter != 24*time.Hour) {
+				t.Fatalf("config %+v", c)
+			}
+			if tt.name == "defaults" && (c.SessionKey != nil || c.SecureCookie || c.SessionTTL != service.DefaultSessionTTL || c.HTTPAddr != ":8080") {
+				t.Fatalf("config %+v", c)
+			}
+		})
+	}
+}
