@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/aidflow/aidflow/services/audit v0.0.0
+	github.com/aidflow/aidflow/services/console v0.0.0
 	github.com/aidflow/aidflow/services/demand v0.0.0
 	github.com/aidflow/aidflow/services/disclosure v0.0.0
 	github.com/aidflow/aidflow/services/donation v0.0.0
@@ -100,6 +101,7 @@ require (
 replace (
 	github.com/aidflow/aidflow/contracts => ../contracts
 	github.com/aidflow/aidflow/services/audit => ../services/audit
+	github.com/aidflow/aidflow/services/console => ../services/console
 	github.com/aidflow/aidflow/services/demand => ../services/demand
 	github.com/aidflow/aidflow/services/disclosure => ../services/disclosure
 	github.com/aidflow/aidflow/services/donation => ../services/donation

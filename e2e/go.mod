@@ -16,6 +16,7 @@ require (
 	github.com/SAP/go-hdb v1.10.1 // indirect
 	github.com/aidflow/aidflow/contracts v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/audit v0.0.0 // indirect
+	github.com/aidflow/aidflow/services/console v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/demand v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/disclosure v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/donation v0.0.0 // indirect
@@ -104,6 +105,7 @@ replace (
 	github.com/aidflow/aidflow/contracts => ../contracts
 	github.com/aidflow/aidflow/deploy => ../deploy
 	github.com/aidflow/aidflow/services/audit => ../services/audit
+	github.com/aidflow/aidflow/services/console => ../services/console
 	github.com/aidflow/aidflow/services/demand => ../services/demand
 	github.com/aidflow/aidflow/services/disclosure => ../services/disclosure
 	github.com/aidflow/aidflow/services/donation => ../services/donation

@@ -27,7 +27,7 @@ func TestEachServiceRunsAlone(t *testing.T) {
 	}
 	_, auditKey, _ := auth.GenerateKey()
 	bin := t.TempDir()
-	for _, name := range []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure"} {
+	for _, name := range []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure", "console"} {
 		t.Run(name, func(t *testing.T) {
 			exe := filepath.Join(bin, name)
 			build := exec.Command("go", "build", "-o", exe, "./services/"+name+"/cmd/"+name)
@@ -44,6 +44,9 @@ func TestEachServiceRunsAlone(t *testing.T) {
 				"AIDFLOW_AUDIT_SIGNING_KEY="+auth.EncodePrivateKey(auditKey),
 				"AIDFLOW_OPERATOR_TOKEN=operator-token-for-the-test",
 				"AIDFLOW_LOG_LEVEL=error",
+				// The console reaches only the API (here nothing answers
+				// there: it must start and serve its sign-in page anyway).
+				"AIDFLOW_CONSOLE_API_URL=http://"+freeAddr(t),
 			)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
@@ -67,9 +70,14 @@ func TestEachServiceRunsAlone(t *testing.T) {
 				resp.Body.Close()
 				return resp.StatusCode == 200
 			})
-			resp, err := http.Get("http://" + addr + "/openapi.json")
+			// Every API service documents itself; the console serves pages.
+			doc := "/openapi.json"
+			if name == "console" {
+				doc = "/console/sign-in"
+			}
+			resp, err := http.Get("http://" + addr + doc)
 			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("/openapi.json: %v %v", resp, err)
+				t.Fatalf("%s: %v %v", doc, resp, err)
 			}
 			resp.Body.Close()
 

@@ -23,6 +23,13 @@ const root = "../.."
 
 var services = []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure"}
 
+// console is the one service without the platform: no NATS, no database
+// (it calls the API), so the platform's variables are neither read nor set.
+const console = "console"
+
+// deployed is every service with a container: the platform ones and the console.
+var deployed = append(slices.Clone(services), console)
+
 // envRead matches the config loader's calls in the services' LoadConfig.
 var envRead = regexp.MustCompile(`\bl\.(Required|String|Int|Duration|Bool|List)\("([A-Z0-9_]+)"`)
 
@@ -50,14 +57,19 @@ func envVars(t *testing.T, files ...string) (all, required map[string]bool) {
 func serviceEnv(t *testing.T) (all, required map[string]map[string]bool) {
 	t.Helper()
 	all, required = map[string]map[string]bool{}, map[string]map[string]bool{}
-	for _, s := range services {
+	for _, s := range deployed {
 		files, err := filepath.Glob(filepath.Join(root, "services", s, "service", "*.go"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		files = slices.DeleteFunc(files, func(f string) bool { return strings.HasSuffix(f, "_test.go") })
-		files = append(files, filepath.Join(root, "shared", "platform", "platform.go"))
+		if s != console {
+			files = append(files, filepath.Join(root, "shared", "platform", "platform.go"))
+		}
 		all[s], required[s] = envVars(t, files...)
+	}
+	if !required[console]["AIDFLOW_CONSOLE_API_URL"] || all[console]["NATS_URL"] {
+		t.Fatalf("scan of the console's LoadConfig: %v", all[console])
 	}
 	// The scan must find the platform's own requirements, or it finds nothing.
 	for _, v := range []string{"NATS_URL", "MONGO_URI", "AIDFLOW_TOKEN_PUBLIC_KEY"} {
@@ -126,7 +138,7 @@ func str(v any) string {
 func TestComposeSetsEveryRequiredVariable(t *testing.T) {
 	all, required := serviceEnv(t)
 	doc := readYAMLDocs(t, filepath.Join(root, "deploy", "compose", "compose.yaml"))[0]
-	for _, s := range services {
+	for _, s := range deployed {
 		env, ok := get(t, doc, "services", s, "environment").(map[string]any)
 		if !ok {
 			t.Fatalf("%s: environment is not a map", s)
@@ -140,6 +152,12 @@ func TestComposeSetsEveryRequiredVariable(t *testing.T) {
 			if !all[s][v] {
 				t.Errorf("compose %s: sets %s, which the service does not read", s, v)
 			}
+		}
+		if s == console {
+			if u := str(env["AIDFLOW_CONSOLE_API_URL"]); u != "http://ingress:8080" {
+				t.Errorf("compose console: AIDFLOW_CONSOLE_API_URL %q is not the ingress", u)
+			}
+			continue
 		}
 		if got := str(env["NATS_STREAM_REPLICAS"]); got != "3" {
 			t.Errorf("compose %s: NATS_STREAM_REPLICAS = %q, want 3", s, got)
@@ -225,7 +243,7 @@ func TestKubernetesDeployments(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range services {
+	for _, s := range deployed {
 		d, ok := deployments[s]
 		if !ok {
 			t.Errorf("no Deployment %s", s)
@@ -233,6 +251,15 @@ func TestKubernetesDeployments(t *testing.T) {
 		}
 		if !pdbs[s] {
 			t.Errorf("no PodDisruptionBudget for %s", s)
+		}
+		// The platform's network policies (NATS, MongoDB) select tier
+		// "service"; the console reaches only the ingress.
+		wantTier := "service"
+		if s == console {
+			wantTier = "console"
+		}
+		if tier := str(get(t, d, "spec", "template", "metadata", "labels", "aidflow.org/tier")); tier != wantTier {
+			t.Errorf("%s: pod tier %q, want %q", s, tier, wantTier)
 		}
 		pod := get(t, d, "spec", "template", "spec")
 		if get(t, pod, "securityContext", "runAsNonRoot") != true {

@@ -34,6 +34,7 @@ var Routes = []Route{
 	{"/v1/public/checkpoint", "audit"},
 	{"/v1/public", "disclosure"},
 	{"/v1/catalog", "disclosure"},
+	{"/console", "console"},
 	{"/", "disclosure"},
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	audit "github.com/aidflow/aidflow/services/audit/service"
+	console "github.com/aidflow/aidflow/services/console/service"
 	demand "github.com/aidflow/aidflow/services/demand/service"
 	disclosure "github.com/aidflow/aidflow/services/disclosure/service"
 	donation "github.com/aidflow/aidflow/services/donation/service"
@@ -82,6 +83,7 @@ var ServiceEnv = []string{
 	"AIDFLOW_CHECKPOINT_EVERY", "AIDFLOW_ANOMALY_EVERY", "AIDFLOW_SNAPSHOT_SCHEDULE",
 	"DONATION_LOOKUPS_PER_MINUTE", "DONATION_LOOKUP_BURST", "DONATION_TRUSTED_PROXIES", "DONATION_OVERDUE_SCHEDULE",
 	"AIDFLOW_ANOMALY_ACCEPTED_NOT_DISPATCHED", "AIDFLOW_ANOMALY_DISPATCHED_NO_RECEIPT", "AIDFLOW_ANOMALY_SHORT_RECEIPT", "AIDFLOW_ANOMALY_PRICE_FACTOR", "AIDFLOW_ANOMALY_PRICE_MIN_SOURCES", "AIDFLOW_ANOMALY_PLEDGE_NOT_SHIPPED", "AIDFLOW_ANOMALY_SUPPLY_IDLE", "AIDFLOW_ANOMALY_OVERUSE_WINDOW", "AIDFLOW_ANOMALY_OVERUSE_FACTOR",
+	"AIDFLOW_CONSOLE_SESSION_KEY", "AIDFLOW_CONSOLE_SECURE_COOKIE", "AIDFLOW_CONSOLE_SESSION_TTL", "AIDFLOW_CONSOLE_STALE_AFTER",
 }
 
 // State is what the stack writes to its state file.
@@ -103,6 +105,7 @@ type Stack struct {
 	nats     *embednats.Server
 	store    *embedstore.Server
 	server   *http.Server
+	listener net.Listener
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	stopOnce sync.Once
@@ -133,6 +136,9 @@ var services = []struct {
 	{matcher.Name, start(matcher.LoadConfig, matcher.New)},
 	{audit.Name, start(audit.LoadConfig, audit.New)},
 	{disclosure.Name, start(disclosure.LoadConfig, disclosure.New)},
+	// The console calls the API through this gateway (its
+	// AIDFLOW_CONSOLE_API_URL is the gateway's own address).
+	{console.Name, start(console.LoadConfig, func(ctx context.Context, c console.Config) (platform.Service, error) { return console.Open(ctx, c) })},
 }
 
 // Start boots everything and serves the gateway. Close stops it.
@@ -200,6 +206,16 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		env[k] = v
 	}
 
+	// Listen before the services start: the console needs the gateway's
+	// address, and a taken port is better reported before anything runs.
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (set AIDFLOW_ADDR to use another address): %w", o.Addr, err)
+	}
+	s.listener = ln
+	s.BaseURL = "http://" + ln.Addr().String()
+	env["AIDFLOW_CONSOLE_API_URL"] = s.BaseURL
+
 	s.NATSURL, s.MongoURI = natsURL, mongoURI
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.cancel = cancel
@@ -230,11 +246,6 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	}
 
 	s.Gateway = NewGateway(handlers, ready)
-	ln, err := net.Listen("tcp", o.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s (set AIDFLOW_ADDR to use another address): %w", o.Addr, err)
-	}
-	s.BaseURL = "http://" + ln.Addr().String()
 	s.OperatorToken = keys.OperatorToken
 	s.server = &http.Server{Handler: s.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -276,6 +287,8 @@ func (s *Stack) Close() {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			_ = s.server.Shutdown(ctx)
 			cancel()
+		} else if s.listener != nil {
+			_ = s.listener.Close() // a start that failed before serving
 		}
 		if s.cancel != nil {
 			s.cancel()
