@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/aidflow/aidflow/services/console/domain"
@@ -51,6 +52,6 @@ func (a *App) AuditState(ctx context.Context, token string, verify bool, eventID
 // isRefusal reports whether err is the API refusing the request itself
 // (4xx but an expired sign-in), which a page shows next to its form.
 func isRefusal(err error) bool {
-	ae, ok := err.(*domain.APIError)
-	return ok && ae.Status >= 400 && ae.Status < 500 && ae.Status != 401
+	var ae *domain.APIError
+	return errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 401
 }

@@ -104,23 +104,19 @@ func idempotencyKey() string {
 	return "console-" + hex.EncodeToString(b)
 }
 
-type list[T any] struct {
+// Page is one page of a list (API.md: `{items, next}`) and the cursor
+// of the next ("" on the last).
+type Page[T any] struct {
 	Items []T    `json:"items"`
 	Next  string `json:"next"`
 }
 
-// Page is one page of a list and the cursor of the next ("" on the last).
-type Page[T any] struct {
-	Items []T
-	Next  string
-}
-
 func getPage[T any](ctx context.Context, c *Client, token, path string, q url.Values) (Page[T], error) {
-	var l list[T]
-	if err := c.do(ctx, token, http.MethodGet, path, q, nil, &l); err != nil {
+	var p Page[T]
+	if err := c.do(ctx, token, http.MethodGet, path, q, nil, &p); err != nil {
 		return Page[T]{}, err
 	}
-	return Page[T]{Items: l.Items, Next: l.Next}, nil
+	return p, nil
 }
 
 // getAll follows a list's pages until it ends or max items are read;
