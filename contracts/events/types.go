@@ -171,6 +171,11 @@ type Allocation struct {
 	StatusReason string `json:"status_reason,omitempty"`
 	CreatedAt    string `json:"created_at"`
 	UpdatedAt    string `json:"updated_at"`
+	// ExpiresAt is when a proposed capacity allocation expires unless its
+	// source accepts it (created_at + the matcher's TTL). Only
+	// allocation_proposed of a capacity allocation carries it; notify
+	// warns the manufacturer before then.
+	ExpiresAt string `json:"expires_at,omitempty"`
 }
 
 // ---- audit ----

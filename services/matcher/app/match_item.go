@@ -34,7 +34,7 @@ func (a *App) matchItem(ctx context.Context, trig Trigger, item string) error {
 		offer, _ := a.Book.Offer(d.OfferID)
 		al, evs := domain.NewAllocation(domain.NewAllocationInput{
 			ID: domain.NewAllocationID(trig.EventID, next), Need: need, Offer: offer, Quantity: d.Quantity,
-			DecidedBy: policy.Version, Reason: d.Reason, RunID: trig.EventID,
+			DecidedBy: policy.Version, Reason: d.Reason, RunID: trig.EventID, TTL: a.TTL,
 		}, a.Now())
 		next++
 		if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {

@@ -87,7 +87,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	o, _ := a.Book.Offer(in.SourceID)
 	al, evs := domain.NewAllocation(domain.NewAllocationInput{
 		ID: a.NewOverrideID(), Need: n, Offer: o, Quantity: in.Quantity,
-		DecidedBy: "regulator:" + actor.OrgID, Reason: reason,
+		DecidedBy: "regulator:" + actor.OrgID, Reason: reason, TTL: a.TTL,
 	}, a.Now())
 	if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {
 		return domain.Allocation{}, err

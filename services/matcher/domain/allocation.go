@@ -368,12 +368,27 @@ func (a Allocation) Snapshot() events.Allocation {
 // same event however often it is relayed. The organization is the source's,
 // except for receipts, which are the hospital's act.
 func (a Allocation) Event(eventType string) events.Envelope {
+	return a.event(eventType, a.Snapshot())
+}
+
+// proposalEvent is allocation_proposed with the time the proposal expires
+// unless accepted (created_at + ttl), so a source can be warned in time.
+// Only capacity allocations wait for acceptance; ttl 0 names no time.
+func (a Allocation) proposalEvent(ttl time.Duration) events.Envelope {
+	snap := a.Snapshot()
+	if a.SourceKind == policy.KindCapacity && ttl > 0 {
+		snap.ExpiresAt = a.CreatedAt.Add(ttl).UTC().Format(time.RFC3339Nano)
+	}
+	return a.event(events.AllocationProposedType, snap)
+}
+
+func (a Allocation) event(eventType string, snap events.Allocation) events.Envelope {
 	org := a.SourceOrgID
 	if eventType == events.AllocationReceivedType {
 		org = a.HospitalID
 	}
 	sum := sha256.Sum256([]byte(a.ID + "#" + strconv.FormatInt(a.Version, 10)))
-	return events.MustNew(Source, events.AllocationEvent{Type: eventType, Allocation: a.Snapshot()},
+	return events.MustNew(Source, events.AllocationEvent{Type: eventType, Allocation: snap},
 		events.Meta{ID: hex.EncodeToString(sum[:13]), Subject: a.ID, OrgID: org, Item: a.Item, Time: a.UpdatedAt})
 }
 
@@ -386,6 +401,9 @@ type NewAllocationInput struct {
 	DecidedBy string
 	Reason    string
 	RunID     string
+	// TTL is how long a capacity proposal waits for acceptance; its
+	// allocation_proposed event says when it expires.
+	TTL time.Duration
 }
 
 // NewAllocation makes an allocation with the events that announce it. A
@@ -401,7 +419,7 @@ func NewAllocation(in NewAllocationInput, now time.Time) (Allocation, []events.E
 		SourceOrgID: in.Offer.OrgID, SourceRegion: in.Offer.Region, Status: StatusProposed,
 		DecidedBy: in.DecidedBy, Reason: in.Reason, RunID: in.RunID, SourceReport: in.Offer.ReportID, CreatedAt: now, UpdatedAt: now,
 	}
-	evs := []events.Envelope{a.Event(events.AllocationProposedType)}
+	evs := []events.Envelope{a.proposalEvent(in.TTL)}
 	if a.SourceKind == policy.KindDonation {
 		t, _ := a.Accept(now)
 		evs = append(evs, a.Event(t))

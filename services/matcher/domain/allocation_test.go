@@ -182,6 +182,15 @@ func TestNewAllocation(t *testing.T) {
 	if err := json.Unmarshal(evs[0].Data, &snap); err != nil || snap.AllocationID != "alloc_x" || snap.Version != 1 || snap.SourceRegion != "330100" || snap.HospitalRegion != "420100" {
 		t.Fatalf("snapshot %+v %v", snap, err)
 	}
+	if snap.ExpiresAt != "" {
+		t.Fatalf("no TTL given, yet the proposal expires at %q", snap.ExpiresAt)
+	}
+	in.TTL = 48 * time.Hour
+	_, evs = domain.NewAllocation(in, t0)
+	snap = events.Allocation{}
+	if err := json.Unmarshal(evs[0].Data, &snap); err != nil || snap.ExpiresAt != t0.Add(48*time.Hour).UTC().Format(time.RFC3339Nano) {
+		t.Fatalf("a capacity proposal says when it expires (created + TTL): %q %v", snap.ExpiresAt, err)
+	}
 
 	in.Offer = donation
 	a, evs = domain.NewAllocation(in, t0)
@@ -191,6 +200,10 @@ func TestNewAllocation(t *testing.T) {
 	}
 	if evs[0].ID == evs[1].ID {
 		t.Fatal("two events with one id")
+	}
+	snap = events.Allocation{}
+	if err := json.Unmarshal(evs[0].Data, &snap); err != nil || snap.ExpiresAt != "" {
+		t.Fatalf("a donation is accepted at once and never expires, yet expires_at = %q (%v)", snap.ExpiresAt, err)
 	}
 	again, _ := domain.NewAllocation(in, t0)
 	if again.Event(events.AllocationAcceptedType).ID != evs[1].ID {
