@@ -20,7 +20,7 @@ import (
 var files embed.FS
 
 // Services are the services with an HTTP API, in routing order.
-var Services = []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure"}
+var Services = []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure", "notify"}
 
 // Spec returns the OpenAPI document of a service.
 func Spec(service string) ([]byte, bool) {

@@ -82,6 +82,13 @@ var extraEndpoints = []endpoint{
 	{"GET", "/v1/audit/anomalies", "audit"},
 	{"POST", "/v1/audit/anomalies/{id}/review", "audit"}, // issue 9
 	{"POST", "/v1/audit/corrections", "audit"},
+	{"POST", "/v1/webhooks", "notify"}, // issue 8
+	{"GET", "/v1/webhooks", "notify"},
+	{"GET", "/v1/webhooks/{id}", "notify"},
+	{"DELETE", "/v1/webhooks/{id}", "notify"},
+	{"POST", "/v1/webhooks/{id}/resume", "notify"},
+	{"GET", "/v1/webhooks/{id}/deliveries", "notify"},
+	{"GET", "/v1/me/stream", "notify"},
 }
 
 var everyService = []string{"/healthz", "/readyz", "/metrics", "/openapi.json"}

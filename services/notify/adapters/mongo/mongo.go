@@ -1,0 +1,425 @@
+// Package mongo stores notify's state in MongoDB. Every read and write on
+// a hot path addresses one document by _id (the embedded store uses no
+// other index; DESIGN.md, gotchas): subscriptions and expiry watches are
+// small sets loaded once at start and kept in memory; a delivery is one
+// document (_id = its id); a live feed's bounded backlog is one document
+// per organization (or role).
+package mongo
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/aidflow/aidflow/services/notify/domain"
+	"github.com/aidflow/aidflow/shared/keymutex"
+	"github.com/aidflow/aidflow/shared/mongox"
+)
+
+// Collections notify owns.
+const (
+	Subscriptions = "webhooks"
+	Deliveries    = "deliveries"
+	Feeds         = "feeds"
+	Watches       = "expiry_watches"
+)
+
+// Collections lists them, for EnsureCollections.
+var Collections = []string{Subscriptions, Deliveries, Feeds, Watches}
+
+// Repository is the MongoDB domain.Repository.
+type Repository struct {
+	subs, dels, feeds, watches *mongo.Collection
+	locks                      keymutex.Map
+
+	mu         sync.RWMutex
+	subIndex   map[string]domain.Subscription
+	watchIndex map[string]domain.Watch
+}
+
+// New opens the repository on db and loads subscriptions and watches.
+func New(ctx context.Context, db *mongo.Database) (*Repository, error) {
+	if err := mongox.EnsureCollections(ctx, db, Collections...); err != nil {
+		return nil, err
+	}
+	r := &Repository{subs: db.Collection(Subscriptions), dels: db.Collection(Deliveries), feeds: db.Collection(Feeds),
+		watches: db.Collection(Watches), subIndex: map[string]domain.Subscription{}, watchIndex: map[string]domain.Watch{}}
+	if err := loadAll(ctx, r.subs, func(d subDoc) { r.subIndex[d.ID] = d.subscription() }); err != nil {
+		return nil, err
+	}
+	if err := loadAll(ctx, r.watches, func(d watchDoc) { r.watchIndex[d.ID] = d.watch() }); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func loadAll[D any](ctx context.Context, c *mongo.Collection, put func(D)) error {
+	cur, err := c.Find(ctx, bson.D{})
+	if err != nil {
+		return err
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d D
+		if err := cur.Decode(&d); err != nil {
+			return err
+		}
+		put(d)
+	}
+	return cur.Err()
+}
+
+func replace(ctx context.Context, c *mongo.Collection, id string, doc any) error {
+	_, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}}, doc, options.Replace().SetUpsert(true))
+	return err
+}
+
+// ---- subscriptions ----
+
+type subDoc struct {
+	ID                  string    `bson:"_id"`
+	OrgID               string    `bson:"org_id"`
+	Role                string    `bson:"role"`
+	URL                 string    `bson:"url"`
+	Events              []string  `bson:"events"`
+	Secret              string    `bson:"secret"`
+	Status              string    `bson:"status"`
+	PausedReason        string    `bson:"paused_reason,omitempty"`
+	ConsecutiveFailures int       `bson:"consecutive_failures"`
+	LastStatus          int       `bson:"last_status,omitempty"`
+	LastError           string    `bson:"last_error,omitempty"`
+	LastAttemptAt       time.Time `bson:"last_attempt_at,omitempty"`
+	Pending             []string  `bson:"pending"`
+	Recent              []string  `bson:"recent"`
+	Dropped             int64     `bson:"dropped,omitempty"`
+	CreatedAt           time.Time `bson:"created_at"`
+	UpdatedAt           time.Time `bson:"updated_at"`
+}
+
+func toSubDoc(s domain.Subscription) subDoc {
+	return subDoc{ID: s.ID, OrgID: s.OrgID, Role: s.Role, URL: s.URL, Events: orEmpty(s.Events), Secret: s.Secret, Status: s.Status,
+		PausedReason: s.PausedReason, ConsecutiveFailures: s.ConsecutiveFailures, LastStatus: s.LastStatus, LastError: s.LastError,
+		LastAttemptAt: s.LastAttemptAt, Pending: orEmpty(s.Pending), Recent: orEmpty(s.Recent), Dropped: s.Dropped,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+}
+
+func (d subDoc) subscription() domain.Subscription {
+	return domain.Subscription{ID: d.ID, OrgID: d.OrgID, Role: d.Role, URL: d.URL, Events: d.Events, Secret: d.Secret, Status: d.Status,
+		PausedReason: d.PausedReason, ConsecutiveFailures: d.ConsecutiveFailures, LastStatus: d.LastStatus, LastError: d.LastError,
+		LastAttemptAt: d.LastAttemptAt.UTC(), Pending: d.Pending, Recent: d.Recent, Dropped: d.Dropped,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func clone(s domain.Subscription) domain.Subscription {
+	s.Events, s.Pending, s.Recent = slices.Clone(s.Events), slices.Clone(s.Pending), slices.Clone(s.Recent)
+	return s
+}
+
+func (r *Repository) CreateSubscription(ctx context.Context, s domain.Subscription) error {
+	unlock := r.locks.Lock(s.ID)
+	defer unlock()
+	if _, err := r.subs.InsertOne(ctx, toSubDoc(s)); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.subIndex[s.ID] = clone(s)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *Repository) Subscription(_ context.Context, id string) (domain.Subscription, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s, ok := r.subIndex[id]
+	if !ok {
+		return domain.Subscription{}, domain.ErrSubscriptionNotFound
+	}
+	return clone(s), nil
+}
+
+func (r *Repository) Subscriptions(context.Context) ([]domain.Subscription, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]domain.Subscription, 0, len(r.subIndex))
+	for _, id := range slices.Sorted(maps.Keys(r.subIndex)) {
+		out = append(out, clone(r.subIndex[id]))
+	}
+	return out, nil
+}
+
+func (r *Repository) UpdateSubscription(ctx context.Context, id string, change func(*domain.Subscription) error) (domain.Subscription, error) {
+	unlock := r.locks.Lock(id)
+	defer unlock()
+	s, err := r.Subscription(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	if err := change(&s); err != nil {
+		return domain.Subscription{}, err
+	}
+	if err := replace(ctx, r.subs, id, toSubDoc(s)); err != nil {
+		return domain.Subscription{}, err
+	}
+	r.mu.Lock()
+	r.subIndex[id] = clone(s)
+	r.mu.Unlock()
+	return s, nil
+}
+
+func (r *Repository) DeleteSubscription(ctx context.Context, id string) error {
+	unlock := r.locks.Lock(id)
+	defer unlock()
+	s, err := r.Subscription(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The subscription first: deliveries left by a crash after it are
+	// never read again (nothing lists them), which costs only space.
+	if _, err := r.subs.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	delete(r.subIndex, id)
+	r.mu.Unlock()
+	for _, d := range append(s.Pending, s.Recent...) {
+		if _, err := r.dels.DeleteOne(ctx, bson.D{{Key: "_id", Value: d}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- deliveries ----
+
+type attemptDoc struct {
+	At         time.Time `bson:"at"`
+	StatusCode int       `bson:"status_code,omitempty"`
+	Error      string    `bson:"error,omitempty"`
+	DurationMS int64     `bson:"duration_ms"`
+}
+
+type deliveryDoc struct {
+	ID             string       `bson:"_id"`
+	SubscriptionID string       `bson:"subscription_id"`
+	OrgID          string       `bson:"org_id"`
+	NotificationID string       `bson:"notification_id"`
+	Event          string       `bson:"event"`
+	Subject        string       `bson:"subject"`
+	Body           string       `bson:"body"`
+	Status         string       `bson:"status"`
+	Attempts       []attemptDoc `bson:"attempts"`
+	Tries          int          `bson:"tries"`
+	NextAt         time.Time    `bson:"next_at"`
+	FirstTriedAt   time.Time    `bson:"first_tried_at,omitempty"`
+	CreatedAt      time.Time    `bson:"created_at"`
+	UpdatedAt      time.Time    `bson:"updated_at"`
+}
+
+func toDeliveryDoc(d domain.Delivery) deliveryDoc {
+	doc := deliveryDoc{ID: d.ID, SubscriptionID: d.SubscriptionID, OrgID: d.OrgID, NotificationID: d.NotificationID, Event: d.Event,
+		Subject: d.Subject, Body: string(d.Body), Status: d.Status, Attempts: []attemptDoc{}, Tries: d.Tries, NextAt: d.NextAt,
+		FirstTriedAt: d.FirstTriedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	for _, a := range d.Attempts {
+		doc.Attempts = append(doc.Attempts, attemptDoc{At: a.At, StatusCode: a.StatusCode, Error: a.Error, DurationMS: a.Duration.Milliseconds()})
+	}
+	return doc
+}
+
+func (doc deliveryDoc) delivery() domain.Delivery {
+	d := domain.Delivery{ID: doc.ID, SubscriptionID: doc.SubscriptionID, OrgID: doc.OrgID, NotificationID: doc.NotificationID, Event: doc.Event,
+		Subject: doc.Subject, Body: []byte(doc.Body), Status: doc.Status, Tries: doc.Tries, NextAt: doc.NextAt.UTC(),
+		FirstTriedAt: doc.FirstTriedAt.UTC(), CreatedAt: doc.CreatedAt.UTC(), UpdatedAt: doc.UpdatedAt.UTC()}
+	if doc.FirstTriedAt.IsZero() {
+		d.FirstTriedAt = time.Time{}
+	}
+	for _, a := range doc.Attempts {
+		d.Attempts = append(d.Attempts, domain.Attempt{At: a.At.UTC(), StatusCode: a.StatusCode, Error: a.Error, Duration: time.Duration(a.DurationMS) * time.Millisecond})
+	}
+	return d
+}
+
+func (r *Repository) AddDelivery(ctx context.Context, d domain.Delivery) (bool, error) {
+	if _, err := r.dels.InsertOne(ctx, toDeliveryDoc(d)); err != nil {
+		if mongox.IsDuplicate(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+func (r *Repository) Delivery(ctx context.Context, id string) (domain.Delivery, error) {
+	var doc deliveryDoc
+	if err := r.dels.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
+		if mongox.IsNotFound(err) {
+			return domain.Delivery{}, domain.ErrDeliveryNotFound
+		}
+		return domain.Delivery{}, err
+	}
+	return doc.delivery(), nil
+}
+
+func (r *Repository) SaveDelivery(ctx context.Context, d domain.Delivery) error {
+	res, err := r.dels.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, toDeliveryDoc(d))
+	if err != nil {
+		return err
+	}
+	if res.MatchedCount == 0 {
+		return domain.ErrDeliveryNotFound
+	}
+	return nil
+}
+
+// ---- feeds ----
+
+type entryDoc struct {
+	Seq  int64  `bson:"seq"`
+	ID   string `bson:"id"`
+	Body string `bson:"body"`
+}
+
+type feedDoc struct {
+	ID      string     `bson:"_id"`
+	Seq     int64      `bson:"seq"`
+	Entries []entryDoc `bson:"entries"`
+}
+
+func (r *Repository) feed(ctx context.Context, key string) (feedDoc, error) {
+	var f feedDoc
+	err := r.feeds.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&f)
+	if mongox.IsNotFound(err) {
+		return feedDoc{ID: key, Entries: []entryDoc{}}, nil
+	}
+	return f, err
+}
+
+func (e entryDoc) entry() (domain.FeedEntry, error) {
+	var n domain.Notification
+	if err := json.Unmarshal([]byte(e.Body), &n); err != nil {
+		return domain.FeedEntry{}, err
+	}
+	return domain.FeedEntry{Seq: e.Seq, Notification: n}, nil
+}
+
+func (r *Repository) AppendFeed(ctx context.Context, key string, n domain.Notification, max int) (domain.FeedEntry, bool, error) {
+	unlock := r.locks.Lock("feed\x00" + key)
+	defer unlock()
+	f, err := r.feed(ctx, key)
+	if err != nil {
+		return domain.FeedEntry{}, false, err
+	}
+	for _, e := range f.Entries {
+		if e.ID == n.ID {
+			fe, err := e.entry()
+			return fe, false, err
+		}
+	}
+	f.Seq++
+	e := entryDoc{Seq: f.Seq, ID: n.ID, Body: string(n.Body())}
+	f.Entries = append(f.Entries, e)
+	if len(f.Entries) > max {
+		f.Entries = f.Entries[len(f.Entries)-max:]
+	}
+	if err := replace(ctx, r.feeds, key, f); err != nil {
+		return domain.FeedEntry{}, false, err
+	}
+	return domain.FeedEntry{Seq: e.Seq, Notification: n}, true, nil
+}
+
+func (r *Repository) FeedSince(ctx context.Context, key string, seq int64) ([]domain.FeedEntry, error) {
+	f, err := r.feed(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var out []domain.FeedEntry
+	for _, e := range f.Entries {
+		if e.Seq <= seq {
+			continue
+		}
+		fe, err := e.entry()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fe)
+	}
+	return out, nil
+}
+
+// ---- watches ----
+
+type watchDoc struct {
+	ID        string    `bson:"_id"`
+	OrgID     string    `bson:"org_id"`
+	Version   int64     `bson:"version"`
+	ExpiresAt time.Time `bson:"expires_at"`
+	Data      string    `bson:"data"`
+}
+
+func (d watchDoc) watch() domain.Watch {
+	w := domain.Watch{AllocationID: d.ID, OrgID: d.OrgID, Version: d.Version, ExpiresAt: d.ExpiresAt.UTC()}
+	_ = json.Unmarshal([]byte(d.Data), &w.Data) // written by PutWatch from a map: always decodes
+	return w
+}
+
+func (r *Repository) PutWatch(ctx context.Context, w domain.Watch) error {
+	unlock := r.locks.Lock("watch\x00" + w.AllocationID)
+	defer unlock()
+	data, err := json.Marshal(w.Data)
+	if err != nil {
+		return err
+	}
+	doc := watchDoc{ID: w.AllocationID, OrgID: w.OrgID, Version: w.Version, ExpiresAt: w.ExpiresAt, Data: string(data)}
+	if err := replace(ctx, r.watches, w.AllocationID, doc); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.watchIndex[w.AllocationID] = doc.watch()
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *Repository) DeleteWatch(ctx context.Context, id string) error {
+	unlock := r.locks.Lock("watch\x00" + id)
+	defer unlock()
+	r.mu.RLock()
+	_, ok := r.watchIndex[id]
+	r.mu.RUnlock()
+	if !ok {
+		return nil // most allocation events end no watch: no write for them
+	}
+	if _, err := r.watches.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	delete(r.watchIndex, id)
+	r.mu.Unlock()
+	return nil
+}
+
+func (r *Repository) WatchesDue(_ context.Context, t time.Time) ([]domain.Watch, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []domain.Watch
+	for _, w := range r.watchIndex {
+		if w.ExpiresAt.Before(t) {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].AllocationID < out[j].AllocationID })
+	return out, nil
+}

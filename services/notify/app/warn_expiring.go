@@ -1,0 +1,33 @@
+package app
+
+import (
+	"context"
+)
+
+// WarnExpiring tells each manufacturer whose proposal expires within the
+// warning time (Settings.ExpiringWithin) that it is about to
+// (allocation.expiring), once, and forgets proposals already past expiry
+// (allocation.expired announces those). It runs on a schedule and returns
+// how many it warned.
+func (a *App) WarnExpiring(ctx context.Context) (int, error) {
+	now := a.Now()
+	due, err := a.Repo.WatchesDue(ctx, now.Add(a.Settings.ExpiringWithin))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, w := range due {
+		if w.Due(now, a.Settings.ExpiringWithin) {
+			if err := a.Publish(ctx, w.Notification(now)); err != nil {
+				return n, err
+			}
+			n++
+		}
+		// Published (its id is fixed, so a crash before this delete
+		// publishes nothing twice) or already expired.
+		if err := a.Repo.DeleteWatch(ctx, w.AllocationID); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
