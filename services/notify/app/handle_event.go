@@ -33,7 +33,7 @@ func (a *App) HandleEvent(ctx context.Context, e events.Envelope) error {
 		return fmt.Errorf("%w: %w", bus.ErrPermanent, err)
 	}
 	for _, n := range ns {
-		if err := a.Publish(ctx, n); err != nil {
+		if _, err := a.Publish(ctx, n); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,7 @@ import (
 // warning time (Settings.ExpiringWithin) that it is about to
 // (allocation.expiring), once, and forgets proposals already past expiry
 // (allocation.expired announces those). It runs on a schedule and returns
-// how many it warned.
+// how many it warned for the first time.
 func (a *App) WarnExpiring(ctx context.Context) (int, error) {
 	now := a.Now()
 	due, err := a.Repo.WatchesDue(ctx, now.Add(a.Settings.ExpiringWithin))
@@ -18,10 +18,13 @@ func (a *App) WarnExpiring(ctx context.Context) (int, error) {
 	n := 0
 	for _, w := range due {
 		if w.Due(now, a.Settings.ExpiringWithin) {
-			if err := a.Publish(ctx, w.Notification(now)); err != nil {
+			fresh, err := a.Publish(ctx, w.Notification(now))
+			if err != nil {
 				return n, err
 			}
-			n++
+			if fresh {
+				n++
+			}
 		}
 		// Published (its id is fixed, so a crash before this delete
 		// publishes nothing twice) or already expired.

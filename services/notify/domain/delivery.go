@@ -135,7 +135,7 @@ func (d *Delivery) Apply(a Attempt, r Retry) {
 	case a.At.Sub(d.FirstTriedAt) >= r.Period:
 		d.Status = DeliveryFailed
 	default:
-		d.NextAt = a.At.Add(r.Delay(d.failuresInARow()))
+		d.NextAt = a.At.Add(r.Delay(d.failuresInARow())).Truncate(time.Millisecond)
 	}
 }
 

@@ -1,0 +1,9 @@
+package adapters_test
+
+import (
+	"testing"
+
+	"github.com/aidflow/aidflow/shared/testkit"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
