@@ -49,7 +49,7 @@ tidy:
 
 ## images: one container image per service (needs a Docker engine with
 ## BuildKit; deploy/docker/Dockerfile). IMAGE_PREFIX and IMAGE_TAG name them.
-SERVICES     := registry demand supply donation matcher audit disclosure console
+SERVICES     := registry demand supply donation matcher audit disclosure console notify
 IMAGE_PREFIX ?= aidflow
 IMAGE_TAG    ?= dev
 images:

@@ -9,6 +9,7 @@ require (
 	github.com/aidflow/aidflow/services/disclosure v0.0.0
 	github.com/aidflow/aidflow/services/donation v0.0.0
 	github.com/aidflow/aidflow/services/matcher v0.0.0
+	github.com/aidflow/aidflow/services/notify v0.0.0
 	github.com/aidflow/aidflow/services/registry v0.0.0
 	github.com/aidflow/aidflow/services/supply v0.0.0
 	github.com/aidflow/aidflow/shared v0.0.0
@@ -106,6 +107,7 @@ replace (
 	github.com/aidflow/aidflow/services/disclosure => ../services/disclosure
 	github.com/aidflow/aidflow/services/donation => ../services/donation
 	github.com/aidflow/aidflow/services/matcher => ../services/matcher
+	github.com/aidflow/aidflow/services/notify => ../services/notify
 	github.com/aidflow/aidflow/services/registry => ../services/registry
 	github.com/aidflow/aidflow/services/supply => ../services/supply
 	github.com/aidflow/aidflow/shared => ../shared

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -14,17 +15,23 @@ import (
 	"github.com/aidflow/aidflow/shared/logging"
 )
 
-// startStack runs the whole system on a free port with its data in dir.
-func startStack(t *testing.T, dir string) *stack.Stack {
+// startStack runs the whole system on a free port with its data in dir;
+// env adds service settings, as if from the environment.
+func startStack(t *testing.T, dir string, env ...map[string]string) *stack.Stack {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := stack.Start(ctx, stack.Options{
+	o := stack.Options{
 		Addr:      "127.0.0.1:0",
 		DataDir:   dir,
 		StateFile: filepath.Join(dir, "local.json"),
 		Logger:    logging.New("e2e", testLog{t}, "warn"),
-	})
+		Env:       map[string]string{},
+	}
+	for _, e := range env {
+		maps.Copy(o.Env, e)
+	}
+	s, err := stack.Start(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -219,7 +219,7 @@ func TestRevokedTokenRefusedEverywhere(t *testing.T) {
 	second := p.hosp.as(str(tok, "token"))
 	second.must(200, "GET", "/v1/needs", nil)
 	p.op.must(200, "DELETE", "/v1/tokens/"+str(tok, "token_id"), nil)
-	paths := []string{"/v1/me", "/v1/needs", "/v1/allocations", "/v1/capacity", "/v1/donations/don_x", "/v1/audit/events"}
+	paths := []string{"/v1/me", "/v1/needs", "/v1/allocations", "/v1/capacity", "/v1/donations/don_x", "/v1/audit/events", "/v1/webhooks", "/v1/me/stream"}
 	status := map[string]int{}
 	within(t, 5*time.Second, "the revoked token to be refused by every service", func() bool {
 		refused := true

@@ -27,7 +27,7 @@ func TestEachServiceRunsAlone(t *testing.T) {
 	}
 	_, auditKey, _ := auth.GenerateKey()
 	bin := t.TempDir()
-	for _, name := range []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure", "console"} {
+	for _, name := range []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure", "console", "notify"} {
 		t.Run(name, func(t *testing.T) {
 			exe := filepath.Join(bin, name)
 			build := exec.Command("go", "build", "-o", exe, "./services/"+name+"/cmd/"+name)

@@ -21,7 +21,7 @@ import (
 // root is the repository root, from deploy/manifests.
 const root = "../.."
 
-var services = []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure"}
+var services = []string{"registry", "demand", "supply", "donation", "matcher", "audit", "disclosure", "notify"}
 
 // console is the one service without the platform: no NATS, no database
 // (it calls the API), so the platform's variables are neither read nor set.

@@ -24,6 +24,8 @@ var Routes = []Route{
 	{"/v1/orgs", "registry"},
 	{"/v1/tokens", "registry"},
 	{"/v1/me", "registry"},
+	{"/v1/me/stream", "notify"}, // longer: wins over /v1/me
+	{"/v1/webhooks", "notify"},
 	{"/v1/needs", "demand"},
 	{"/v1/stock-reports", "demand"},
 	{"/v1/capacity", "supply"},

@@ -24,6 +24,7 @@ import (
 	disclosure "github.com/aidflow/aidflow/services/disclosure/service"
 	donation "github.com/aidflow/aidflow/services/donation/service"
 	matcher "github.com/aidflow/aidflow/services/matcher/service"
+	notify "github.com/aidflow/aidflow/services/notify/service"
 	registry "github.com/aidflow/aidflow/services/registry/service"
 	supply "github.com/aidflow/aidflow/services/supply/service"
 	"github.com/aidflow/aidflow/shared/config"
@@ -84,6 +85,9 @@ var ServiceEnv = []string{
 	"DONATION_LOOKUPS_PER_MINUTE", "DONATION_LOOKUP_BURST", "DONATION_TRUSTED_PROXIES", "DONATION_OVERDUE_SCHEDULE",
 	"AIDFLOW_ANOMALY_ACCEPTED_NOT_DISPATCHED", "AIDFLOW_ANOMALY_DISPATCHED_NO_RECEIPT", "AIDFLOW_ANOMALY_SHORT_RECEIPT", "AIDFLOW_ANOMALY_PRICE_FACTOR", "AIDFLOW_ANOMALY_PRICE_MIN_SOURCES", "AIDFLOW_ANOMALY_PLEDGE_NOT_SHIPPED", "AIDFLOW_ANOMALY_SUPPLY_IDLE", "AIDFLOW_ANOMALY_OVERUSE_WINDOW", "AIDFLOW_ANOMALY_OVERUSE_FACTOR",
 	"AIDFLOW_CONSOLE_SESSION_KEY", "AIDFLOW_CONSOLE_SECURE_COOKIE", "AIDFLOW_CONSOLE_SESSION_TTL", "AIDFLOW_CONSOLE_STALE_AFTER",
+	"AIDFLOW_WEBHOOK_ALLOW", "AIDFLOW_WEBHOOK_ALLOW_PUBLIC", "AIDFLOW_WEBHOOK_TIMEOUT", "AIDFLOW_WEBHOOK_RETRY_BASE", "AIDFLOW_WEBHOOK_RETRY_MAX",
+	"AIDFLOW_WEBHOOK_RETRY_PERIOD", "AIDFLOW_WEBHOOK_PAUSE_AFTER", "AIDFLOW_WEBHOOKS_PER_ORG", "AIDFLOW_STREAM_BACKLOG", "AIDFLOW_STREAMS_PER_ORG",
+	"AIDFLOW_STREAM_HEARTBEAT", "AIDFLOW_EXPIRING_WITHIN", "AIDFLOW_EXPIRING_SCHEDULE",
 }
 
 // State is what the stack writes to its state file.
@@ -139,6 +143,7 @@ var services = []struct {
 	// The console calls the API through this gateway (its
 	// AIDFLOW_CONSOLE_API_URL is the gateway's own address).
 	{console.Name, start(console.LoadConfig, func(ctx context.Context, c console.Config) (platform.Service, error) { return console.Open(ctx, c) })},
+	{notify.Name, start(notify.LoadConfig, notify.New)},
 }
 
 // Start boots everything and serves the gateway. Close stops it.
