@@ -150,7 +150,9 @@ func (d *Dispatcher) attempt(ctx context.Context, s domain.Subscription, del dom
 	a := d.app
 	at := a.Sender.Send(ctx, s, del)
 	if ctx.Err() != nil {
-		return nil // stopped mid-attempt: not an answer from the receiver
+		// Stopped mid-attempt: that is not the receiver's answer, so it is
+		// not recorded, and the next start makes the attempt again.
+		return nil //nolint:nilerr // the stop is not this attempt's failure
 	}
 	del.Apply(at, a.Settings.Retry)
 	if err := a.Repo.SaveDelivery(ctx, del); err != nil {

@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"net/netip"
 	"strings"
 	"testing"
@@ -131,7 +132,7 @@ func TestSignature(t *testing.T) {
 	want := map[string]error{"other secret": domain.ErrSignatureMismatch, "other body": domain.ErrSignatureMismatch,
 		"replayed": domain.ErrSignatureStale, "retimed": domain.ErrSignatureMismatch, "malformed": domain.ErrSignatureMalformed}
 	for name, err := range cases {
-		if err != want[name] {
+		if !errors.Is(err, want[name]) {
 			t.Errorf("%s: %v, want %v", name, err, want[name])
 		}
 	}

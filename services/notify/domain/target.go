@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -165,7 +166,8 @@ func (p TargetPolicy) CheckURL(raw string) (*url.URL, error) {
 // cleanURLError drops the URL from url.Parse's error: it is the caller's
 // input and is said back to them by field already.
 func cleanURLError(err error) string {
-	if ue, ok := err.(*url.Error); ok {
+	var ue *url.Error
+	if errors.As(err, &ue) {
 		return ue.Err.Error()
 	}
 	return err.Error()

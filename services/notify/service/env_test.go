@@ -242,7 +242,7 @@ func openStream(t *testing.T, base, token, lastID string) (*sse, int) {
 	if lastID != "" {
 		req.Header.Set("Last-Event-ID", lastID)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req) //nolint:bodyclose // closed here on error, else by Cleanup once the stream is read
 	if err != nil {
 		t.Fatal(err)
 	}

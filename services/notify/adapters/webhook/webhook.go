@@ -77,10 +77,10 @@ func (c *Client) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		Control: func(_, address string, _ syscall.RawConn) error {
 			ap, err := netip.ParseAddrPort(address)
 			if err != nil {
-				return fmt.Errorf("%w: %v", errRefused, err)
+				return fmt.Errorf("%w: %w", errRefused, err)
 			}
 			if err := c.policy.CheckAddr(host, ap.Addr()); err != nil {
-				return fmt.Errorf("%w: %v", errRefused, err)
+				return fmt.Errorf("%w: %w", errRefused, err)
 			}
 			return nil
 		},
