@@ -27,7 +27,6 @@ type Capacity struct {
 	DailyRate      int64     `json:"daily_rate"`
 	LeadTimeDays   int64     `json:"lead_time_days"`
 	Standard       string    `json:"standard"`
-	UnitPrice      int64     `json:"unit_price"`
 	Reserved       int64     `json:"reserved"`
 	Remaining      int64     `json:"remaining"`
 	ReportedAt     time.Time `json:"reported_at"`

@@ -5,6 +5,7 @@ package ports
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -24,6 +25,7 @@ import (
 var allocationStatuses = []string{"proposed", "accepted", "dispatched", "delivered", "declined", "expired", "cancelled"}
 
 type handlers struct {
+	log      *slog.Logger
 	app      *app.App
 	pages    *Pages
 	sessions *Sessions
@@ -31,13 +33,13 @@ type handlers struct {
 }
 
 // Register mounts the console on e under /console.
-func Register(e *echo.Echo, a *app.App, pages *Pages, sessions *Sessions) {
+func Register(e *echo.Echo, log *slog.Logger, a *app.App, pages *Pages, sessions *Sessions) {
 	types := make([]string, 0, len(events.Registry))
 	for t := range events.Registry {
 		types = append(types, t)
 	}
 	slices.Sort(types)
-	h := handlers{app: a, pages: pages, sessions: sessions, types: types}
+	h := handlers{log: log, app: a, pages: pages, sessions: sessions, types: types}
 	e.GET("/console", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console/") })
 	e.GET("/console/static/*", echo.WrapHandler(pages.static))
 	e.GET("/console/sign-in", h.signInPage)
@@ -112,6 +114,10 @@ func (h handlers) fail(c echo.Context, err error, title, back string) error {
 	status := http.StatusBadGateway
 	if ae != nil && ae.Status < 500 {
 		status = ae.Status
+	} else {
+		// The API down or answering what the console cannot read: an
+		// operator must see why (the error names a path, never a token).
+		h.log.ErrorContext(c.Request().Context(), "API call failed", "page", c.Request().URL.Path, "err", err)
 	}
 	return h.pages.render(c, status, "refused", h.base(c, title, "", problemOf(err), back))
 }

@@ -135,7 +135,7 @@ func Open(_ context.Context, cfg Config) (*Main, error) {
 	e := httpx.New(httpx.Options{Service: Name, Logger: log})
 	a := app.New(api.New(cfg.APIURL, cfg.HTTPClient))
 	a.StaleAfter = cfg.StaleAfter
-	ports.Register(e, a, pages, &ports.Sessions{Sealer: sealer, TTL: cfg.SessionTTL, Secure: cfg.SecureCookie, Now: time.Now})
+	ports.Register(e, log, a, pages, &ports.Sessions{Sealer: sealer, TTL: cfg.SessionTTL, Secure: cfg.SecureCookie, Now: time.Now})
 	return &Main{Cfg: cfg, HTTP: e, App: a, log: log}, nil
 }
 

@@ -467,3 +467,17 @@ func TestLoadConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestAnAPIThatDoesNotAnswer(t *testing.T) {
+	c := boot(t, false)
+	c.signedIn()
+	c.api.srv.Close()
+	p := c.get("/console/feed")
+	if p.status != http.StatusBadGateway || !strings.Contains(p.body, "The API could not be reached") {
+		t.Fatalf("with the API down: %d\n%s", p.status, p.body)
+	}
+	logs := c.logs.String()
+	if !strings.Contains(logs, "API call failed") || strings.Contains(logs, regulatorToken) {
+		t.Fatalf("logs:\n%s", logs)
+	}
+}
