@@ -118,5 +118,6 @@ func (c *Capacity) ApplyAllocation(a events.Allocation, now time.Time) (Applied,
 	}
 	c.Allocations[a.AllocationID] = next
 	c.UpdatedAt = now.UTC().Truncate(time.Millisecond)
+	c.RecordDay(now, false)
 	return Applied{Changed: true, Breach: breach}, nil
 }

@@ -5,6 +5,7 @@ package domain
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/aidflow/aidflow/contracts/catalog"
@@ -63,6 +64,9 @@ type Capacity struct {
 	UpdatedAt time.Time
 	// Allocations are the matcher's allocations from this source, by id.
 	Allocations map[string]Allocation
+	// Days are the report's end-of-day figures, oldest first, at most
+	// HistoryDays days (RecordDay): the per-day view of supply.
+	Days []DayFigure
 }
 
 // CapacityID is the id of a manufacturer's report for an item. It is
@@ -82,6 +86,7 @@ func (c Capacity) Clone() Capacity {
 		allocs[id] = a
 	}
 	c.Allocations = allocs
+	c.Days = slices.Clone(c.Days)
 	return c
 }
 
@@ -144,6 +149,7 @@ func (c *Capacity) Apply(r Report, now time.Time) error {
 	if c.Allocations == nil {
 		c.Allocations = map[string]Allocation{}
 	}
+	c.RecordDay(now, true)
 	return nil
 }
 

@@ -5,6 +5,7 @@ package ports
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -23,6 +24,7 @@ func Register(g *echo.Group, a *app.App) {
 	h := handlers{a}
 	g.PUT("/v1/capacity/:item", h.report, auth.Require(auth.Manufacturer))
 	g.GET("/v1/capacity", h.list, auth.Require(auth.Manufacturer, auth.Regulator))
+	g.GET("/v1/capacity/daily", h.daily, auth.Require(auth.Regulator))
 }
 
 // CapacityJSON is a report as the API shows it. unit_price is in yuan, as
@@ -114,4 +116,39 @@ func (h handlers) list(c echo.Context) error {
 		next = httpx.EncodeCursor(items[len(items)-1].ID)
 	}
 	return c.JSON(http.StatusOK, httpx.NewList(items, next))
+}
+
+// DailyJSON is one row of GET /v1/capacity/daily.
+type DailyJSON struct {
+	Date         string `json:"date"`
+	Item         string `json:"item"`
+	Province     string `json:"province"`
+	AvailableNow int64  `json:"available_now"`
+	DailyRate    int64  `json:"daily_rate"`
+	Reserved     int64  `json:"reserved"`
+	Sources      int    `json:"sources"`
+	Reported     int    `json:"reported"`
+}
+
+func (h handlers) daily(c echo.Context) error {
+	p, err := httpx.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	days := app.DefaultDailyDays
+	if s := c.QueryParam("days"); s != "" {
+		if days, err = strconv.Atoi(s); err != nil {
+			days = 0 // refused by the use case with the field named
+		}
+	}
+	rows, err := h.app.DailyCapacity(c.Request().Context(), auth.From(c), days, c.QueryParam("item"))
+	if err != nil {
+		return err
+	}
+	items := make([]DailyJSON, 0, len(rows))
+	for _, r := range rows {
+		items = append(items, DailyJSON(r))
+	}
+	page, next := httpx.Paginate(items, func(d DailyJSON) string { return d.Date + "|" + d.Item + "|" + d.Province }, p)
+	return c.JSON(http.StatusOK, httpx.NewList(page, next))
 }

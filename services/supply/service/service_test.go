@@ -323,6 +323,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}{
 		{"PUT", "/v1/capacity/n95-respirator", body, map[string]int{"manufacturer": 200}},
 		{"GET", "/v1/capacity", "", map[string]int{"manufacturer": 200, "regulator": 200}},
+		{"GET", "/v1/capacity/daily", "", map[string]int{"regulator": 200}},
 	}
 	for _, r := range routes {
 		for who, tok := range tokens {
@@ -352,5 +353,52 @@ func TestAuthorizationMatrix(t *testing.T) {
 	_, g := e.call(t, "GET", "/v1/capacity?item=goggles", other.Token, "")
 	if items := g["items"].([]any); len(items) != 1 || num(items[0].(map[string]any)["available_now"]) != 10 {
 		t.Errorf("the other manufacturer's report changed: %v", items)
+	}
+}
+
+// Supply per day: today's rows add every report up, nationwide and per
+// province; a report sent today counts as reported; bad input is 422.
+func TestDailyCapacity(t *testing.T) {
+	e := boot(t)
+	hz := e.iss.Org(t, auth.Manufacturer, "330100")
+	wh := e.iss.Org(t, auth.Manufacturer, "420100")
+	reg := e.iss.Org(t, auth.Regulator, "110000")
+	for _, m := range []struct {
+		token string
+		avail int
+	}{{hz.Token, 1000}, {wh.Token, 500}} {
+		if code, p := e.call(t, "PUT", "/v1/capacity/n95-respirator", m.token, fmt.Sprintf(`{"available_now":%d,"daily_rate":100,"lead_time_days":1}`, m.avail)); code != 200 {
+			t.Fatalf("report: %d %v", code, p)
+		}
+	}
+	code, list := e.call(t, "GET", "/v1/capacity/daily?days=2&item=n95-respirator", reg.Token, "")
+	if code != 200 {
+		t.Fatalf("daily: %d %v", code, list)
+	}
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+	got := map[string]map[string]any{}
+	for _, it := range list["items"].([]any) {
+		r := it.(map[string]any)
+		if r["date"] == today {
+			got[r["province"].(string)] = r
+		}
+	}
+	for _, w := range []struct {
+		province        string
+		avail, rate     int64
+		sources, report int64
+	}{{"", 1500, 200, 2, 2}, {"330000", 1000, 100, 1, 1}, {"420000", 500, 100, 1, 1}} {
+		r := got[w.province]
+		if r == nil || num(r["available_now"]) != w.avail || num(r["daily_rate"]) != w.rate || num(r["sources"]) != w.sources || num(r["reported"]) != w.report {
+			t.Errorf("today in %q: %v", w.province, r)
+		}
+	}
+	if len(list["items"].([]any)) != 3 {
+		t.Errorf("yesterday had no reports, so only today's 3 rows: %v", list["items"])
+	}
+	for _, q := range []string{"days=0", "days=32", "days=week", "item=n95"} {
+		if code, p := e.call(t, "GET", "/v1/capacity/daily?"+q, reg.Token, ""); code != 422 {
+			t.Errorf("?%s: %d %v", q, code, p)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,6 +119,28 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		}
 		if n := len(s.Events(t, c.ID)); n != 2 {
 			t.Errorf("%d events, want 2", n)
+		}
+	})
+	t.Run("the daily history survives a write, a list and a restart", func(t *testing.T) {
+		s := open(t)
+		c := put(t, s.Repo, "org_m1", "n95-respirator", 1000, nil)
+		if err := allocate(t, s.Repo, c, "a1", 1, "proposed", 300, 0); err != nil {
+			t.Fatal(err)
+		}
+		want := []domain.DayFigure{{Date: "2020-02-03", AvailableNow: 1000, DailyRate: 500, Reserved: 300, Reported: true}}
+		got, err := s.Repo.Get(ctx, c.ID)
+		if err != nil || !slices.Equal(got.Days, want) {
+			t.Fatalf("days %+v, %v; want %+v", got.Days, err, want)
+		}
+		listed, err := s.Repo.List(ctx, domain.Filter{}, "", 10)
+		if err != nil || len(listed) != 1 || !slices.Equal(listed[0].Days, want) {
+			t.Fatalf("listed %+v, %v", listed, err)
+		}
+		if s.Reopen != nil {
+			again, err := s.Reopen(t).List(ctx, domain.Filter{}, "", 10)
+			if err != nil || len(again) != 1 || !slices.Equal(again[0].Days, want) {
+				t.Fatalf("after a restart %+v, %v", again, err)
+			}
 		}
 	})
 	t.Run("get unknown", func(t *testing.T) {

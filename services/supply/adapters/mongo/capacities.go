@@ -83,6 +83,15 @@ type capacityDoc struct {
 	ReportedAt   time.Time           `bson:"reported_at"`
 	UpdatedAt    time.Time           `bson:"updated_at"`
 	Allocations  map[string]allocDoc `bson:"allocations"`
+	Days         []dayDoc            `bson:"days,omitempty"`
+}
+
+type dayDoc struct {
+	Date         string `bson:"date"`
+	AvailableNow int64  `bson:"available_now"`
+	DailyRate    int64  `bson:"daily_rate"`
+	Reserved     int64  `bson:"reserved"`
+	Reported     bool   `bson:"reported,omitempty"`
 }
 
 func toDoc(c domain.Capacity) capacityDoc {
@@ -91,6 +100,9 @@ func toDoc(c domain.Capacity) capacityDoc {
 		Revision: c.Revision, ReportedAt: c.ReportedAt, UpdatedAt: c.UpdatedAt, Allocations: map[string]allocDoc{}}
 	for id, a := range c.Allocations {
 		d.Allocations[id] = allocDoc(a)
+	}
+	for _, f := range c.Days {
+		d.Days = append(d.Days, dayDoc(f))
 	}
 	return d
 }
@@ -101,6 +113,9 @@ func (d capacityDoc) capacity() domain.Capacity {
 		Revision: d.Revision, ReportedAt: d.ReportedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Allocations: map[string]domain.Allocation{}}
 	for id, a := range d.Allocations {
 		c.Allocations[id] = domain.Allocation(a)
+	}
+	for _, f := range d.Days {
+		c.Days = append(c.Days, domain.DayFigure(f))
 	}
 	return c
 }

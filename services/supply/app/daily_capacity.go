@@ -1,0 +1,35 @@
+package app
+
+import (
+	"context"
+	"math"
+
+	"github.com/aidflow/aidflow/contracts/catalog"
+	"github.com/aidflow/aidflow/services/supply/domain"
+	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/auth"
+)
+
+// DefaultDailyDays is how many days GET /v1/capacity/daily covers unless asked.
+const DefaultDailyDays = 7
+
+// DailyCapacity is supply per day for the regulators: for each of the
+// last days (China time, today included) and each item, nationwide and
+// per province, the sum of every report's end-of-day figures. Served
+// from the in-memory list index (reports × 31 days of history).
+func (a *App) DailyCapacity(ctx context.Context, by auth.Claims, days int, item string) ([]domain.DailyRow, error) {
+	if by.Role != auth.Regulator {
+		return nil, apperr.New(apperr.Forbidden, "supply per day is for regulators")
+	}
+	var v apperr.Validation
+	v.Check(days >= 1 && days <= domain.HistoryDays, "days", "must be a whole number from 1 to 31")
+	v.Check(item == "" || catalog.Valid(item), "item", "is not a catalog item; see GET /v1/catalog/items")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	caps, err := a.Capacity.List(ctx, domain.Filter{Item: item}, "", math.MaxInt)
+	if err != nil {
+		return nil, err
+	}
+	return domain.Daily(caps, domain.Dates(a.Now(), days)), nil
+}
