@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -105,6 +106,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		declines := eval[string](t, tab, fmt.Sprintf(`document.querySelector('#manufacturers tr[data-org=%q] [data-field="declined"]').textContent`, p.mfrID))
 		if declines != "1" {
 			t.Errorf("Suzhou's declines on the page %q, want 1", declines)
+		}
+		// Today's supply, from the supply service's daily figures: Suzhou's
+		// report, sent today (China time).
+		today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+		row := fmt.Sprintf(`#daily tr[data-date=%q][data-item="n95-respirator"]`, today)
+		if got := eval[string](t, tab, `(r => r ? r.querySelector('[data-field="available_now"]').textContent + '/' + r.querySelector('[data-field="reported"]').textContent : 'none')(document.querySelector('`+row+`'))`); got != "5000/1" {
+			t.Errorf("today's n95 supply on the page (stock/reports sent): %q, want 5000/1", got)
 		}
 		checkLabels(t, tab, "overview")
 		screenshot(t, tab, "console-overview.png")

@@ -73,7 +73,7 @@ var extraEndpoints = []endpoint{
 	{"GET", "/v1/orgs/{id}", "registry"},
 	{"POST", "/v1/stock-reports", "demand"},
 	{"GET", "/v1/stock-reports", "demand"},
-	{"GET", "/v1/capacity/daily", "supply"}, // issue 9
+	{"GET", "/v1/capacity/daily", "supply"},      // issue 9
 	{"GET", "/v1/needs/{id}/timeline", "demand"}, // issue 3
 	{"POST", "/v1/needs:import", "demand"},       // issue 3
 	{"GET", "/v1/audit/proof/inclusion", "audit"},

@@ -9,6 +9,10 @@ import (
 // Overview is production and stock against open demand, and the
 // manufacturers' reporting and declines.
 type Overview struct {
+	// Province is the province the per-day rows are for ("" nationwide).
+	Province string
+	// Days are supply per day for Province, by date then item.
+	Days          []domain.CapacityDay
 	Supply        []domain.SupplyRow
 	Manufacturers []domain.ManufacturerRow
 	// Partial says a list was longer than MaxRead and only its start was
@@ -16,9 +20,13 @@ type Overview struct {
 	Partial bool
 }
 
+// DailyDays is how many days the per-day table shows.
+const DailyDays = 7
+
 // Overview reads every current capacity report, every need and every
-// capacity allocation (each bounded by MaxRead) and adds them up.
-func (a *App) Overview(ctx context.Context, token string) (Overview, error) {
+// capacity allocation (each bounded by MaxRead) and adds them up, and
+// supply per day for province ("" nationwide) from the supply service.
+func (a *App) Overview(ctx context.Context, token, province string) (Overview, error) {
 	caps, more1, err := a.API.Capacity(ctx, token, a.MaxRead)
 	if err != nil {
 		return Overview{}, err
@@ -31,9 +39,21 @@ func (a *App) Overview(ctx context.Context, token string) (Overview, error) {
 	if err != nil {
 		return Overview{}, err
 	}
+	daily, more4, err := a.API.DailyCapacity(ctx, token, DailyDays, a.MaxRead)
+	if err != nil {
+		return Overview{}, err
+	}
+	var days []domain.CapacityDay
+	for _, d := range daily {
+		if d.Province == province {
+			days = append(days, d)
+		}
+	}
 	return Overview{
+		Province:      province,
+		Days:          days,
 		Supply:        domain.SupplyAgainstDemand(caps, needs),
 		Manufacturers: domain.Manufacturers(caps, allocs, a.Now(), a.StaleAfter),
-		Partial:       more1 || more2 || more3,
+		Partial:       more1 || more2 || more3 || more4,
 	}, nil
 }

@@ -32,6 +32,19 @@ type Capacity struct {
 	ReportedAt     time.Time `json:"reported_at"`
 }
 
+// CapacityDay is supply on one day for one item, nationwide (Province
+// "") or in a province (GET /v1/capacity/daily).
+type CapacityDay struct {
+	Date         string `json:"date"`
+	Item         string `json:"item"`
+	Province     string `json:"province"`
+	AvailableNow int64  `json:"available_now"`
+	DailyRate    int64  `json:"daily_rate"`
+	Reserved     int64  `json:"reserved"`
+	Sources      int    `json:"sources"`
+	Reported     int    `json:"reported"`
+}
+
 // NeedAllocation is an allocation as a need lists it.
 type NeedAllocation struct {
 	ID         string `json:"id"`

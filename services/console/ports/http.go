@@ -181,12 +181,13 @@ func (h handlers) signOut(c echo.Context) error {
 }
 
 func (h handlers) overview(c echo.Context) error {
-	o, err := h.app.Overview(c.Request().Context(), session(c).Token)
+	o, err := h.app.Overview(c.Request().Context(), session(c).Token, c.QueryParam("province"))
 	if err != nil {
 		return h.fail(c, err, "Supply and demand", "/console/")
 	}
 	v := h.base(c, "Supply and demand", "overview", nil, o)
 	v.Extra = days(h.app.StaleAfter)
+	v.Provinces = provinceOptions()
 	return h.pages.render(c, http.StatusOK, "overview", v)
 }
 

@@ -141,7 +141,8 @@ func TestEveryPageRendersForARegulator(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/console/", []string{`<table id="supply">`, "Nationwide", "Hubei", "no</strong>: 10 days of output to cover", `data-org="org_m2"`, "<strong>stale</strong>", `data-field="declined">1<`}},
+		{"/console/?province=330000", []string{`<table id="daily">`, `Supply per day, last 7 days: Zhejiang`, `value="330000" selected`, `data-field="reported">1<`}},
+		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`, `<table id="supply">`, "Nationwide", "Hubei", "no</strong>: 10 days of output to cover", `data-org="org_m2"`, "<strong>stale</strong>", `data-field="declined">1<`}},
 		{"/console/feed", []string{`<table id="feed"`, "aidflow.matcher.allocation_accepted.v1", `data-after="8"`, `<label for="f-item">`, "console.js"}},
 		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected`, `value="420000" selected`}},
 		{"/console/anomalies", []string{"received_over_consumption", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "Mark reviewed"}},

@@ -161,6 +161,11 @@ func (c *Client) Capacity(ctx context.Context, token string, max int) ([]domain.
 	return getAll[domain.Capacity](ctx, c, token, "/v1/capacity", nil, max)
 }
 
+// DailyCapacity is GET /v1/capacity/daily?days=, every page up to max.
+func (c *Client) DailyCapacity(ctx context.Context, token string, days, max int) ([]domain.CapacityDay, bool, error) {
+	return getAll[domain.CapacityDay](ctx, c, token, "/v1/capacity/daily", url.Values{"days": {strconv.Itoa(days)}}, max)
+}
+
 // Needs is GET /v1/needs, every page up to max.
 func (c *Client) Needs(ctx context.Context, token string, max int) ([]domain.Need, bool, error) {
 	return getAll[domain.Need](ctx, c, token, "/v1/needs", nil, max)
