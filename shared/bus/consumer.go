@@ -38,8 +38,12 @@ type ConsumerSpec struct {
 	Name string
 	// Stream is the owning service whose stream is read, e.g. "matcher".
 	Stream string
-	// Types limits the consumer to these event types (all items); empty = all.
+	// Types limits the consumer to these event types; empty = all.
 	Types []string
+	// Items limits Types to the events of these items (the subject's last
+	// token, events.Envelope.Item); empty = every item, and events of no
+	// item. A consumer per item partition (the matcher) sets it.
+	Items []string
 	// Subjects are raw subject filters, used instead of Types when set.
 	Subjects []string
 	// MaxAckPending is how many events may be in flight; 1 (the default)
@@ -64,7 +68,13 @@ func (b *Bus) Consume(ctx context.Context, spec ConsumerSpec, processed Processe
 	}
 	filters := spec.Subjects
 	for _, t := range spec.Types {
-		filters = append(filters, t+".>")
+		if len(spec.Items) == 0 {
+			filters = append(filters, t+".>")
+			continue
+		}
+		for _, item := range spec.Items {
+			filters = append(filters, t+"."+item)
+		}
 	}
 	cfg := jetstream.ConsumerConfig{
 		Durable:       spec.Name,

@@ -41,6 +41,14 @@ type App struct {
 	// under the lock, so an instance that lost its lease writes nothing
 	// more (see ErrStandby).
 	Active func() bool
+	// Partition is the items this instance serves (the zero value: every
+	// item). Events of other items are ignored; Partitioned sets it.
+	Partition domain.Partition
+	// View answers reads: every partition's allocations. It is Book itself
+	// when the partition serves every item; otherwise Book mirrors its
+	// allocations into it and the service feeds it the other partitions'
+	// (Partitioned).
+	View *domain.Book
 
 	mu sync.Mutex
 }
@@ -63,7 +71,32 @@ func New(repo domain.Repository, ttl time.Duration) *App {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
-	return &App{Repo: repo, Book: domain.NewBook(), Now: time.Now, TTL: ttl, Log: logging.Discard(), NewOverrideID: domain.NewOverrideID}
+	b := domain.NewBook()
+	return &App{Repo: repo, Book: b, View: b, Now: time.Now, TTL: ttl, Log: logging.Discard(), NewOverrideID: domain.NewOverrideID}
+}
+
+// Partitioned makes the App serve only p's items, with a read view of
+// every partition's allocations apart from its book. Call it before Load.
+func (a *App) Partitioned(p domain.Partition) {
+	a.Partition = p
+	if p.Whole() {
+		a.View = a.Book
+		return
+	}
+	a.View = domain.NewBook()
+	a.Book.MirrorAllocations(a.View)
+}
+
+// serves reports whether this instance serves item; an event of another
+// item (none should reach it: its consumers are filtered by item) is
+// logged and ignored.
+func (a *App) serves(ctx context.Context, item string, trig Trigger) bool {
+	if a.Partition.Serves(item) {
+		return true
+	}
+	a.Log.WarnContext(ctx, "event of an item another partition serves; ignored", "item", item, "event_id", trig.EventID,
+		"partition", a.Partition.Name)
+	return false
 }
 
 // Load fills the book from the store: one read per collection, before the
@@ -76,7 +109,13 @@ func (a *App) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load the matcher's state: %w", err)
 	}
-	a.Book.Load(s)
+	a.Book.Load(s.Only(a.Partition))
+	if a.View != a.Book {
+		// The book mirrored its own; the view takes every partition's.
+		for _, al := range s.Allocations {
+			a.View.PutAllocationIfNewer(al)
+		}
+	}
 	return nil
 }
 

@@ -121,7 +121,7 @@ func TestThinFlow(t *testing.T) {
 		a.HospitalID != "h1" || a.DecidedBy != policy.Version || !strings.Contains(a.Reason, "frontline") || a.Version != 1 {
 		t.Fatalf("allocation %+v", a)
 	}
-	if a.ID != domain.NewAllocationID("evt_003", 0) {
+	if a.ID != domain.NewAllocationID("evt_003", "ventilator", 0) {
 		t.Fatalf("id %s is not derived from the triggering event", a.ID)
 	}
 	evs := f.repo.Events()

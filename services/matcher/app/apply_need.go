@@ -10,6 +10,9 @@ import (
 // NeedPosted records a new need and matches its item.
 func (a *App) NeedPosted(ctx context.Context, trig Trigger, d events.NeedPosted) error {
 	n := domain.NeedFrom(d)
+	if !a.serves(ctx, n.Item, trig) {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, ok := a.Book.Need(n.ID); !ok {

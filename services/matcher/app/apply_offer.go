@@ -13,6 +13,9 @@ import (
 // available_now already reflects them) and matches the item.
 func (a *App) CapacityReported(ctx context.Context, trig Trigger, d events.CapacityReported) error {
 	o := domain.CapacityFrom(trig.EventID, d)
+	if !a.serves(ctx, o.Item, trig) {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if held, ok := a.Book.Offer(o.ID); !ok || o.Supersedes(held) {
@@ -25,12 +28,16 @@ func (a *App) CapacityReported(ctx context.Context, trig Trigger, d events.Capac
 }
 
 // DonationPledged records each line of a donation as an offer and matches
-// each item it gives.
+// each item it gives; a partitioned instance takes only its items' lines
+// (every partition receives every donation).
 func (a *App) DonationPledged(ctx context.Context, trig Trigger, d events.DonationPledged) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var items []string
 	for _, o := range domain.DonationOffers(d) {
+		if !a.Partition.Serves(o.Item) {
+			continue
+		}
 		if _, ok := a.Book.Offer(o.ID); !ok {
 			if err := a.Repo.SaveOffer(ctx, o); err != nil {
 				return err
@@ -55,6 +62,9 @@ func (a *App) DonationPledged(ctx context.Context, trig Trigger, d events.Donati
 // the announcing event, not inside the command, so a crash between the
 // two cannot lose the second matching.
 func (a *App) AllocationReleased(ctx context.Context, trig Trigger, d events.Allocation) error {
+	if !a.serves(ctx, d.Item, trig) {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.matchItem(ctx, trig, d.Item)

@@ -13,6 +13,9 @@ import (
 // a hospital's reports in order, so the last one applied is the latest.
 func (a *App) StockReported(ctx context.Context, trig Trigger, d events.StockReported) error {
 	s := domain.StockFrom(d)
+	if !a.serves(ctx, s.Item, trig) {
+		return nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if held, ok := a.Book.Stock(s.HospitalID, s.Item); !ok || held != s {

@@ -11,7 +11,7 @@ import (
 
 // GetAllocation returns an allocation to its parties and regulators.
 func (a *App) GetAllocation(_ context.Context, actor Actor, id string) (domain.Allocation, error) {
-	al, ok := a.Book.Allocation(id)
+	al, ok := a.View.Allocation(id)
 	if !ok || !canSee(actor, al) {
 		return domain.Allocation{}, domain.ErrAllocationNotFound
 	}
@@ -37,6 +37,6 @@ func (a *App) ListAllocations(_ context.Context, actor Actor, q ListQuery) ([]do
 	if actor.Role != auth.Regulator {
 		f.OrgID = actor.OrgID
 	}
-	items, next := a.Book.List(f)
+	items, next := a.View.List(f)
 	return items, next, nil
 }

@@ -13,8 +13,8 @@ import (
 // decision as an allocation. The caller holds a.mu.
 //
 // Crash safety: the i-th allocation of the run triggered by event E has the
-// id NewAllocationID(E, i). Numbering starts after the allocations E's run
-// already made (a crash may have stopped it midway), so a replayed event
+// id NewAllocationID(E, item, i). Numbering starts after the allocations
+// E's run already made for the item (a crash may have stopped it midway), so a replayed event
 // completes the run from the state it left: nothing is issued twice and
 // nothing decided is lost. Should an id be taken all the same (the book
 // missed a write), the stored allocation is read back into the book and
@@ -28,12 +28,12 @@ func (a *App) matchItem(ctx context.Context, trig Trigger, item string) error {
 	if err := policy.Check(needs, offers, decisions); err != nil {
 		return fmt.Errorf("match %s after event %s: %w", item, trig.EventID, err)
 	}
-	next := a.Book.RunCount(trig.EventID)
+	next := a.Book.RunCount(trig.EventID, item)
 	for _, d := range decisions {
 		need, _ := a.Book.Need(d.NeedID)
 		offer, _ := a.Book.Offer(d.OfferID)
 		al, evs := domain.NewAllocation(domain.NewAllocationInput{
-			ID: domain.NewAllocationID(trig.EventID, next), Need: need, Offer: offer, Quantity: d.Quantity,
+			ID: domain.NewAllocationID(trig.EventID, item, next), Need: need, Offer: offer, Quantity: d.Quantity,
 			DecidedBy: policy.Version, Reason: d.Reason, RunID: trig.EventID, TTL: a.TTL,
 		}, a.Now())
 		next++

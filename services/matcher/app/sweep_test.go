@@ -26,7 +26,7 @@ func TestSweepActsOnTheDate(t *testing.T) {
 	f.now = t0.Add(48 * time.Hour) // 2026-03-03: n1 is overdue, any source serves it
 	f.must(f.app.Sweep(f.ctx))
 	al := f.only()
-	if al.NeedID != "n1" || al.Quantity != 4 || al.RunID != "sweep/2026-03-03" || al.ID != domain.NewAllocationID("sweep/2026-03-03", 0) {
+	if al.NeedID != "n1" || al.Quantity != 4 || al.RunID != "sweep/2026-03-03" || al.ID != domain.NewAllocationID("sweep/2026-03-03", al.Item, 0) {
 		t.Fatalf("sweep allocation %+v", al)
 	}
 	f.must(f.app.Sweep(f.ctx))

@@ -157,11 +157,15 @@ func (a Allocation) ShippedUnder(reportID string) int64 {
 	return n
 }
 
-// NewAllocationID is the id of the i-th allocation of the matching run
-// triggered by event runID: the same run after a crash gives the same ids,
-// so an allocation is never issued twice.
-func NewAllocationID(runID string, i int) string {
-	sum := sha256.Sum256([]byte(runID + "/" + strconv.Itoa(i)))
+// NewAllocationID is the id of the i-th allocation for item of the
+// matching run triggered by event runID: the same run after a crash gives
+// the same ids, so an allocation is never issued twice. The item is part
+// of it because one event (a donation of several items, a sweep, a
+// hospital's registration) runs in every partition that serves one of its
+// items, each numbering its own allocations: ids depend on the item, never
+// on how items are partitioned.
+func NewAllocationID(runID, item string, i int) string {
+	sum := sha256.Sum256([]byte(runID + "/" + item + "/" + strconv.Itoa(i)))
 	return "alloc_" + hex.EncodeToString(sum[:])[:20]
 }
 

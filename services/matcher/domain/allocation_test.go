@@ -155,8 +155,9 @@ func TestCommitted(t *testing.T) {
 }
 
 func TestAllocationIDsAreDeterministic(t *testing.T) {
-	a, b := domain.NewAllocationID("evt1", 0), domain.NewAllocationID("evt1", 0)
-	if a != b || a == domain.NewAllocationID("evt1", 1) || a == domain.NewAllocationID("evt2", 0) {
+	a, b := domain.NewAllocationID("evt1", "goggles", 0), domain.NewAllocationID("evt1", "goggles", 0)
+	if a != b || a == domain.NewAllocationID("evt1", "goggles", 1) || a == domain.NewAllocationID("evt2", "goggles", 0) ||
+		a == domain.NewAllocationID("evt1", "face-shield", 0) {
 		t.Fatalf("ids %s %s", a, b)
 	}
 	if len(a) != len("alloc_")+20 {

@@ -33,6 +33,7 @@ type Book struct {
 	listAll        []string            // list keys, sorted
 	listByOrg      map[string][]string // org (hospital or source) -> list keys, sorted
 	listKeyOfAlloc map[string]string
+	mirror         *Book
 }
 
 // NewBook returns an empty book.
@@ -180,10 +181,53 @@ func listKey(a *Allocation) string {
 	return a.CreatedAt.UTC().Format("20060102T150405.000000000") + "|" + a.ID
 }
 
-// PutAllocation stores or replaces an allocation.
+// PutAllocation stores or replaces an allocation, and puts it in the
+// mirror (MirrorAllocations) when the mirror's copy is older.
 func (b *Book) PutAllocation(a Allocation) {
 	b.mu.Lock()
+	b.putAllocation(a)
+	mirror := b.mirror
+	b.mu.Unlock()
+	if mirror != nil {
+		mirror.PutAllocationIfNewer(a)
+	}
+}
+
+// PutAllocationIfNewer stores an allocation unless the book holds the same
+// or a later version of it, and reports whether it did. A read view fed
+// from several places (its partition's own writes, the allocation events
+// of every partition) never goes back to an older state.
+func (b *Book) PutAllocationIfNewer(a Allocation) bool {
+	b.mu.Lock()
 	defer b.mu.Unlock()
+	if old, ok := b.allocs[a.ID]; ok && old.Version >= a.Version {
+		return false
+	}
+	b.putAllocation(a)
+	return true
+}
+
+// AllocationVersion is the version of an allocation the book holds, 0 when
+// it holds none.
+func (b *Book) AllocationVersion(id string) int64 {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if a, ok := b.allocs[id]; ok {
+		return a.Version
+	}
+	return 0
+}
+
+// MirrorAllocations makes every later PutAllocation also reach view (if
+// newer there): a partition's own writes are in the read view of every
+// partition's allocations as soon as they are made.
+func (b *Book) MirrorAllocations(view *Book) {
+	b.mu.Lock()
+	b.mirror = view
+	b.mu.Unlock()
+}
+
+func (b *Book) putAllocation(a Allocation) {
 	a.Shipments = slices.Clone(a.Shipments)
 	old, existed := b.allocs[a.ID]
 	b.allocs[a.ID] = &a
@@ -204,7 +248,7 @@ func (b *Book) PutAllocation(a Allocation) {
 		b.allocsByNeed[a.NeedID] = insertSorted(b.allocsByNeed[a.NeedID], a.ID)
 		b.allocsByOffer[a.SourceID] = insertSorted(b.allocsByOffer[a.SourceID], a.ID)
 		if a.RunID != "" {
-			b.runCount[a.RunID]++
+			b.runCount[runKey(a.RunID, a.Item)]++
 		}
 	}
 	k := listKey(&a)
@@ -231,12 +275,15 @@ func (b *Book) Allocation(id string) (Allocation, bool) {
 	return b.alloc(id)
 }
 
-// RunCount is how many allocations the run triggered by runID has made.
-func (b *Book) RunCount(runID string) int {
+// RunCount is how many allocations of item the run triggered by runID
+// has made.
+func (b *Book) RunCount(runID, item string) int {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.runCount[runID]
+	return b.runCount[runKey(runID, item)]
 }
+
+func runKey(runID, item string) string { return runID + "\x00" + item }
 
 // ProposedBefore returns the proposed allocations created at or before
 // cutoff, in id order.

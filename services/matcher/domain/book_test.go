@@ -108,7 +108,7 @@ func TestExcluded(t *testing.T) {
 func TestList(t *testing.T) {
 	b := domain.NewBook()
 	for i, s := range []string{"proposed", "accepted", "proposed", "declined", "proposed"} {
-		a := al(domain.NewAllocationID("e", i), "cap1", s, 1, 0)
+		a := al(domain.NewAllocationID("e", "ventilator", i), "cap1", s, 1, 0)
 		a.CreatedAt = t0.Add(time.Duration(i) * time.Second)
 		a.HospitalID = []string{"h1", "h2"}[i%2]
 		b.PutAllocation(a)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/matcher/app"
+	"github.com/aidflow/aidflow/services/matcher/domain"
 	"github.com/aidflow/aidflow/shared/bus"
 )
 
@@ -17,13 +18,21 @@ type Consumer struct {
 // Consumers are the matcher's inputs, one durable consumer per stream,
 // each delivering in order one event at a time (MaxAckPending 1). Every
 // event matches its item again.
+//
+// A partition's consumers are its own (durable names with the partition's,
+// see ConsumerName) and take only its items' events, filtered on the
+// subject's item token; registrations and donations carry no item (a
+// donation may give several) and reach every partition, which keeps what
+// concerns it.
 func Consumers(a *app.App) []Consumer {
+	p := a.Partition
+	name := func(stream string) string { return ConsumerName(p, stream) }
 	return []Consumer{
-		{bus.ConsumerSpec{Name: "matcher-registry", Stream: "registry", Types: []string{events.OrgRegisteredType}, MaxAckPending: 1},
+		{bus.ConsumerSpec{Name: name("registry"), Stream: "registry", Types: []string{events.OrgRegisteredType}, MaxAckPending: 1},
 			decoded(func(ctx context.Context, t app.Trigger, e events.Envelope, d events.OrgRegistered) error {
 				return a.HospitalRegistered(ctx, t, d)
 			})},
-		{bus.ConsumerSpec{Name: "matcher-demand", Stream: "demand", MaxAckPending: 1,
+		{bus.ConsumerSpec{Name: name("demand"), Stream: "demand", MaxAckPending: 1, Items: p.Items,
 			Types: []string{events.NeedPostedType, events.NeedCancelledType, events.NeedConfirmedType, events.NeedStaleType, events.StockReportedType}},
 			func(ctx context.Context, e events.Envelope) error {
 				switch e.Type {
@@ -40,21 +49,34 @@ func Consumers(a *app.App) []Consumer {
 					return a.NeedStatusChanged(ctx, t, e.Type, d)
 				})(ctx, e)
 			}},
-		{bus.ConsumerSpec{Name: "matcher-supply", Stream: "supply", Types: []string{events.CapacityReportedType}, MaxAckPending: 1},
+		{bus.ConsumerSpec{Name: name("supply"), Stream: "supply", Types: []string{events.CapacityReportedType}, Items: p.Items, MaxAckPending: 1},
 			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.CapacityReported) error {
 				return a.CapacityReported(ctx, t, d)
 			})},
-		{bus.ConsumerSpec{Name: "matcher-donation", Stream: "donation", Types: []string{events.DonationPledgedType}, MaxAckPending: 1},
+		{bus.ConsumerSpec{Name: name("donation"), Stream: "donation", Types: []string{events.DonationPledgedType}, MaxAckPending: 1},
 			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.DonationPledged) error {
 				return a.DonationPledged(ctx, t, d)
 			})},
 		// Its own events: units given back, or received damaged, are matched again.
-		{bus.ConsumerSpec{Name: "matcher-rematch", Stream: "matcher", MaxAckPending: 1,
+		{bus.ConsumerSpec{Name: name("rematch"), Stream: "matcher", MaxAckPending: 1, Items: p.Items,
 			Types: []string{events.AllocationDeclinedType, events.AllocationExpiredType, events.AllocationCancelledType, events.AllocationReceivedType}},
 			decoded(func(ctx context.Context, t app.Trigger, _ events.Envelope, d events.Allocation) error {
 				return a.AllocationReleased(ctx, t, d)
 			})},
 	}
+}
+
+// ConsumerName is the durable consumer of a stream for partition p:
+// "matcher-<stream>" for the partition of every item (the names from
+// before partitions, so an existing deployment resumes where it was),
+// "matcher-<partition>-<stream>" for the others, so partitions sharing
+// the streams and the database keep their own positions and processed
+// marks.
+func ConsumerName(p domain.Partition, stream string) string {
+	if p.Whole() {
+		return "matcher-" + stream
+	}
+	return "matcher-" + p.Name + "-" + stream
 }
 
 // decoded turns a typed handler into a bus handler. An event whose data

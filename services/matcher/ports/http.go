@@ -19,20 +19,22 @@ import (
 type handlers struct{ app *app.App }
 
 // Register mounts the allocation routes on g (a group that already
-// requires a valid token).
-func Register(g *echo.Group, a *app.App) {
+// requires a valid token). With parts, commands on other partitions'
+// items go to their holders (nil: one partition serves every item).
+func Register(g *echo.Group, a *app.App, parts *Partitions) {
 	h := handlers{a}
 	parties := auth.Require(auth.Manufacturer, auth.Donor, auth.Hospital, auth.Regulator)
 	source := auth.Require(auth.Manufacturer, auth.Donor)
 	regulator := auth.Require(auth.Regulator)
+	ofAllocation := parts.forward(a, allocationItem(a))
 	g.GET("/v1/allocations", h.list, parties)
-	g.POST("/v1/allocations", h.override, regulator)
+	g.POST("/v1/allocations", h.override, regulator, parts.forward(a, parts.overrideNeedItem(a)))
 	g.GET("/v1/allocations/:id", h.get, parties)
-	g.POST("/v1/allocations/:id/accept", h.accept, source)
-	g.POST("/v1/allocations/:id/decline", h.decline, source)
-	g.POST("/v1/allocations/:id/dispatch", h.dispatch, source)
-	g.POST("/v1/allocations/:id/receipt", h.receipt, auth.Require(auth.Hospital))
-	g.POST("/v1/allocations/:id/cancel", h.cancel, regulator)
+	g.POST("/v1/allocations/:id/accept", h.accept, source, ofAllocation)
+	g.POST("/v1/allocations/:id/decline", h.decline, source, ofAllocation)
+	g.POST("/v1/allocations/:id/dispatch", h.dispatch, source, ofAllocation)
+	g.POST("/v1/allocations/:id/receipt", h.receipt, auth.Require(auth.Hospital), ofAllocation)
+	g.POST("/v1/allocations/:id/cancel", h.cancel, regulator, ofAllocation)
 }
 
 func actor(c echo.Context) app.Actor {

@@ -196,12 +196,12 @@ func (rp *replayer) allocation(e events.Envelope, d events.Allocation) error {
 // lacks is the next of some run that happened again later than its
 // trigger in the log: the sweep of its day, or a consumed event run again
 // (the rematch consumer after a release, a retry). Its id tells which
-// (NewAllocationID of the trigger and the run's count so far): that run is
+// (NewAllocationID of the trigger, the item and the run's count so far): that run is
 // recomputed here, at this point of the log.
 func (rp *replayer) verify(e events.Envelope, d events.Allocation) error {
 	got, ok := rp.app.Book.Allocation(d.AllocationID)
 	if !ok {
-		rp.rerun(e, d.AllocationID)
+		rp.rerun(e, d.AllocationID, d.Item)
 		got, ok = rp.app.Book.Allocation(d.AllocationID)
 	}
 	switch {
@@ -218,9 +218,9 @@ func (rp *replayer) verify(e events.Envelope, d events.Allocation) error {
 }
 
 // rerun finds the run that issued id and recomputes it now.
-func (rp *replayer) rerun(e events.Envelope, id string) {
+func (rp *replayer) rerun(e events.Envelope, id, item string) {
 	sweep := app.SweepTrigger(e.Time)
-	if domain.NewAllocationID(sweep.EventID, rp.app.Book.RunCount(sweep.EventID)) == id {
+	if domain.NewAllocationID(sweep.EventID, item, rp.app.Book.RunCount(sweep.EventID, item)) == id {
 		if !rp.sweeps[sweep.EventID] {
 			rp.sweeps[sweep.EventID] = true
 			rp.report.Sweeps = append(rp.report.Sweeps, sweep.EventID)
@@ -232,7 +232,7 @@ func (rp *replayer) rerun(e events.Envelope, id string) {
 	}
 	for i := len(rp.triggers) - 1; i >= 0; i-- {
 		t := rp.triggers[i]
-		if domain.NewAllocationID(t.ID, rp.app.Book.RunCount(t.ID)) == id {
+		if domain.NewAllocationID(t.ID, item, rp.app.Book.RunCount(t.ID, item)) == id {
 			if err := rp.handlers[t.Type](rp.ctx, t); err != nil {
 				rp.mismatch(id, t.ID, "running %s again failed: %v", t.ID, err)
 			}

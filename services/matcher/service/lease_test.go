@@ -107,7 +107,7 @@ func TestLostLeaseStops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := service.LeaseKey + "." + w.cfg.Platform.MongoDB
+	key := service.LeaseKey("all", w.cfg.Platform.MongoDB)
 	testkit.Eventually(t, wait, func() bool {
 		_ = kv.Purge(context.Background(), key)
 		_, err := kv.Create(context.Background(), key, []byte("intruder"))

@@ -18,9 +18,11 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
+	"github.com/aidflow/aidflow/services/matcher/adapters/forward"
 	"github.com/aidflow/aidflow/services/matcher/adapters/lease"
 	"github.com/aidflow/aidflow/services/matcher/adapters/mongo"
 	"github.com/aidflow/aidflow/services/matcher/app"
+	"github.com/aidflow/aidflow/services/matcher/domain"
 	"github.com/aidflow/aidflow/services/matcher/ports"
 	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/mongox"
@@ -41,9 +43,13 @@ const DefaultSweepSchedule = "@every 10m"
 // renewal: a standby takes over within it after a crash.
 const DefaultLeaseTTL = 15 * time.Second
 
-// LeaseKey is the lease of the one partition the matcher has today: every
-// item. See the README ("One active matcher").
-const LeaseKey = "partition-all"
+// LeaseKeyPrefix starts every partition's lease key:
+// "partition-<name>.<database>". See the README ("Partitions").
+const LeaseKeyPrefix = "partition-"
+
+// ForwardTimeout bounds the wait for another partition's holder to answer
+// a forwarded command.
+const ForwardTimeout = 10 * time.Second
 
 // ErrLeaseLost ends Run when this instance lost the lease: it must not
 // write again, and a restart makes it a standby.
@@ -68,6 +74,10 @@ type Config struct {
 	// Holder names this instance in the lease (AIDFLOW_MATCHER_INSTANCE,
 	// default the host name and a random suffix).
 	Holder string
+	// Partition is the items this instance serves
+	// (AIDFLOW_MATCHER_PARTITION, default "all", and AIDFLOW_MATCHER_ITEMS,
+	// required for any other name). The zero value serves every item.
+	Partition domain.Partition
 }
 
 // LoadConfig reads the matcher's environment.
@@ -79,6 +89,7 @@ func LoadConfig(l *config.Loader) Config {
 		SweepSchedule:  l.String("AIDFLOW_SWEEP_SCHEDULE", DefaultSweepSchedule),
 		LeaseTTL:       l.Duration("AIDFLOW_MATCHER_LEASE_TTL", DefaultLeaseTTL),
 		Holder:         l.String("AIDFLOW_MATCHER_INSTANCE", ""),
+		Partition:      loadPartition(l),
 	}
 	l.Check("AIDFLOW_MATCHER_LEASE_TTL", c.LeaseTTL >= time.Second, "must be at least 1s")
 	l.Check("AIDFLOW_ALLOCATION_TTL", c.AllocationTTL >= time.Minute, "must be at least 1m")
@@ -104,6 +115,9 @@ type Main struct {
 	// started is set once this instance, holding the lease, has started
 	// its consumers and schedules.
 	started atomic.Bool
+	// refused is why the lease was last refused (an overlapping partition
+	// holds its own), "" once held.
+	refused atomic.Value
 	// kept is closed when the lease keeper ends (it has released the
 	// lease); nil until it starts.
 	kept chan struct{}
@@ -125,8 +139,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		p.Close()
 		return nil, err
 	}
-	a := app.New(mongo.New(p.DB, p.Relay), cfg.AllocationTTL)
-	a.Log = p.Log
+	repo := mongo.New(p.DB, p.Relay)
+	a := app.New(repo, cfg.AllocationTTL)
+	part := cfg.Partition
+	if part.Name == "" {
+		part.Name = domain.AllItems
+	}
+	a.Log = p.Log.With("partition", part.Name)
+	a.Partitioned(part)
 	if err := a.Load(ctx); err != nil {
 		p.Close()
 		return nil, err
@@ -137,18 +157,61 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		p.Close()
 		return nil, err
 	}
-	m := &Main{P: p, App: a, Lease: lease.New(kv, leaseKey(cfg.Platform.MongoDB), cmp.Or(cfg.Holder, holderID()), ttl)}
+	deployment := keyToken(cfg.Platform.MongoDB)
+	claim := lease.Claim{Holder: cmp.Or(cfg.Holder, holderID()), Partition: part.Name, Items: part.Items}
+	m := &Main{P: p, App: a, Lease: lease.New(kv, LeaseKey(part.Name, cfg.Platform.MongoDB), claim, ttl)}
+	m.Lease.OnRefused = func(err error) {
+		m.refused.Store(err.Error())
+		p.Log.ErrorContext(ctx, "matcher lease refused: an overlapping partition is active", "err", err)
+	}
 	a.Active = m.Lease.Held
-	ports.Register(p.Authed(""), a)
+	var parts *ports.Partitions
+	if !part.Whole() {
+		parts = &ports.Partitions{
+			Forwarder:  forward.Client{NC: p.Bus.Conn(), Deployment: deployment, Timeout: ForwardTimeout},
+			NeedItem:   repo.NeedItem,
+			RetryAfter: ttl,
+			Forwarded:  func(r *http.Request) bool { return r.Header.Get(forward.ForwardedHeader) != "" },
+		}
+	}
+	ports.Register(p.Authed(""), a, parts)
+	viewReady := make(chan struct{})
+	if part.Whole() {
+		close(viewReady) // the book is the view
+	}
 	p.AddReadiness(func(context.Context) error {
 		if !m.Lease.Held() {
+			if why, _ := m.refused.Load().(string); why != "" {
+				return errors.New("standby: " + why)
+			}
 			return errors.New("standby: another matcher instance holds the lease")
 		}
 		if !m.started.Load() {
 			return errors.New("lease acquired; starting the consumers")
 		}
+		select {
+		case <-viewReady:
+		default:
+			return errors.New("reading the other partitions' allocations")
+		}
 		return nil
 	})
+	if !part.Whole() {
+		p.OnStart(func(ctx context.Context) error {
+			caughtUp, err := followView(ctx, p, a)
+			if err != nil {
+				return err
+			}
+			go func() {
+				select {
+				case <-caughtUp:
+					close(viewReady)
+				case <-ctx.Done():
+				}
+			}()
+			return nil
+		})
+	}
 	// The consumers and the schedules start only once this instance holds
 	// the lease, after reloading what the previous holder wrote.
 	p.OnStart(func(ctx context.Context) error {
@@ -164,7 +227,8 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 				if err := a.Load(ctx); err != nil {
 					return err
 				}
-				p.Log.InfoContext(ctx, "matcher lease acquired: active", "holder", m.Lease.Holder())
+				p.Log.InfoContext(ctx, "matcher lease acquired: active", "holder", m.Lease.Holder(), "partition", part.Name)
+				m.refused.Store("")
 				for _, c := range ports.Consumers(a) {
 					if err := p.Consume(ctx, c.Spec, c.Handler); err != nil {
 						return err
@@ -173,6 +237,14 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 				if err := startSchedules(ctx, p, a, cfg); err != nil {
 					return err
 				}
+				if !part.Whole() {
+					// Other partitions' instances forward this one's commands.
+					stop, err := forward.Serve(ctx, p.Bus.Conn(), deployment, part.Items, p.HTTP)
+					if err != nil {
+						return err
+					}
+					go func() { <-ctx.Done(); stop() }()
+				}
 				m.started.Store(true)
 				return nil
 			}, func(err error) {
@@ -180,6 +252,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 				m.fail(err)
 			})
 			if err != nil && ctx.Err() == nil {
+				p.Log.ErrorContext(ctx, "matcher could not start after taking the lease: stopping", "err", err)
 				m.fail(err)
 			}
 		}()
@@ -188,16 +261,11 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	return m, nil
 }
 
-// leaseKey is the partition's key for the deployment whose database is
-// db: instances sharing a database share the lease.
-func leaseKey(db string) string {
-	b := []byte(LeaseKey + "." + db)
-	for i, c := range b {
-		if !keyChar(c) {
-			b[i] = '_'
-		}
-	}
-	return string(b)
+// LeaseKey is partition's key for the deployment whose database is db:
+// instances of one partition sharing a database share the lease, and the
+// keys of one database's partitions are compared for overlaps.
+func LeaseKey(partition, db string) string {
+	return LeaseKeyPrefix + keyToken(partition) + "." + keyToken(db)
 }
 
 // keyChar reports whether c may appear in a key-value key.

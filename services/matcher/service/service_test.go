@@ -83,29 +83,9 @@ func newWorld(t *testing.T, opts ...func(*service.Config)) *world {
 // boot opens and runs the matcher on the world's NATS and database.
 func (w *world) boot() {
 	w.t.Helper()
-	m, err := service.Open(context.Background(), w.cfg)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = m.Run(ctx); close(done) }()
-	var once sync.Once
-	w.m = m
-	w.stop = func() {
-		once.Do(func() {
-			cancel()
-			<-done
-			// A stopping process closes its socket; Close alone drains the
-			// NATS connection in the background, and until that ends (up to
-			// 30 s) the server may hand a new event to the old consumer's
-			// pull request, where it waits out the ack timeout, and the
-			// consumers' Stop may wait for the drain.
-			m.P.Bus.Conn().Close()
-			m.Close()
-		})
-	}
-	testkit.Eventually(w.t, wait, func() bool { return m.Ready(context.Background()) == nil }, "matcher ready")
+	in := w.start(w.cfg.Partition, w.cfg.Holder)
+	w.m, w.stop = in.m, in.stop
+	testkit.Eventually(w.t, wait, func() bool { return in.m.Ready(context.Background()) == nil }, "matcher ready")
 }
 
 // restart stops the matcher as a deploy would and opens it again.
@@ -143,6 +123,18 @@ func (w *world) capacity(id string, m testkit.Org, item string, available, revis
 // OpenAPI document.
 func (w *world) call(method, path, token, body string) (int, map[string]any) {
 	w.t.Helper()
+	rec := w.send(method, path, token, body)
+	if err := w.check.Response(method, strings.SplitN(path, "?", 2)[0], rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
+		w.t.Errorf("%s %s answered outside the OpenAPI document: %v\n%s", method, path, err, rec.Body.String())
+	}
+	var out map[string]any
+	_ = json.Unmarshal(rec.Body.Bytes(), &out)
+	return rec.Code, out
+}
+
+// send sends a request with headers (name, value, ...) and returns the
+// answer as it is.
+func (w *world) send(method, path, token, body string, headers ...string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -150,14 +142,12 @@ func (w *world) call(method, path, token, body string) (int, map[string]any) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
 	rec := httptest.NewRecorder()
 	w.m.Handler().ServeHTTP(rec, req)
-	if err := w.check.Response(method, req.URL.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		w.t.Errorf("%s %s answered outside the OpenAPI document: %v\n%s", method, path, err, rec.Body.String())
-	}
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
+	return rec
 }
 
 func (w *world) list(token, query string) []map[string]any {
@@ -366,13 +356,7 @@ func TestAllocationFlowOverHTTP(t *testing.T) {
 	w.applied(func(a *app.App) bool { _, ok := a.Book.Offer("cap_g"); return ok }, "cap_g recorded")
 	over := `{"need_id":"need_g","source_kind":"capacity","source_id":"cap_g","quantity":4,"reason":"confirmed by phone"}`
 	send := func() *httptest.ResponseRecorder {
-		req := httptest.NewRequest("POST", "/v1/allocations", strings.NewReader(over))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+reg.Token)
-		req.Header.Set("Idempotency-Key", "override-1")
-		rec := httptest.NewRecorder()
-		w.m.Handler().ServeHTTP(rec, req)
-		return rec
+		return w.send("POST", "/v1/allocations", reg.Token, over, "Idempotency-Key", "override-1")
 	}
 	rec1, rec2 := send(), send()
 	if rec1.Code != 201 || rec2.Code != 201 || rec1.Body.String() != rec2.Body.String() {
@@ -501,7 +485,7 @@ func TestRestartIssuesNothingTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 		need := domain.Need{ID: "n2", HospitalID: hosp.ID, Item: "ventilator", Region: hosp.Region, Quantity: 10, Urgency: "high"}
-		a, evs := domain.NewAllocation(domain.NewAllocationInput{ID: domain.NewAllocationID(report.ID, 0), Need: need, Offer: offer,
+		a, evs := domain.NewAllocation(domain.NewAllocationInput{ID: domain.NewAllocationID(report.ID, "ventilator", 0), Need: need, Offer: offer,
 			Quantity: 8, DecidedBy: policy.Version, Reason: "written before the crash", RunID: report.ID}, time.Now())
 		if err := repo.InsertAllocation(ctx, a, evs...); err != nil {
 			t.Fatal(err)
@@ -587,6 +571,23 @@ func TestLoadConfig(t *testing.T) {
 			return c.LeaseTTL == 30*time.Second && c.Holder == "m-a"
 		}},
 		{"lease too short", map[string]string{"AIDFLOW_MATCHER_LEASE_TTL": "100ms"}, "AIDFLOW_MATCHER_LEASE_TTL", nil},
+		{"partition all by default", nil, "", func(c service.Config) bool {
+			return c.Partition.Name == "all" && c.Partition.Whole() && c.Partition.Serves("ventilator")
+		}},
+		{"partition", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks", "AIDFLOW_MATCHER_ITEMS": " surgical-mask,n95-respirator "}, "", func(c service.Config) bool {
+			return c.Partition.Name == "masks" && fmt.Sprint(c.Partition.Items) == "[n95-respirator surgical-mask]" &&
+				c.Partition.Serves("surgical-mask") && !c.Partition.Serves("ventilator")
+		}},
+		{"partition without items", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks"}, "AIDFLOW_MATCHER_ITEMS", nil},
+		{"partition with blank items", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks", "AIDFLOW_MATCHER_ITEMS": " "}, "AIDFLOW_MATCHER_ITEMS", nil},
+		{"unknown item", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks", "AIDFLOW_MATCHER_ITEMS": "n95-respirator,kn95"}, `AIDFLOW_MATCHER_ITEMS: "kn95" is not a catalog item`, nil},
+		{"empty entry", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks", "AIDFLOW_MATCHER_ITEMS": "n95-respirator,,surgical-mask"}, "AIDFLOW_MATCHER_ITEMS", nil},
+		{"item twice", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks", "AIDFLOW_MATCHER_ITEMS": "n95-respirator,n95-respirator"}, "AIDFLOW_MATCHER_ITEMS", nil},
+		{"items for all", map[string]string{"AIDFLOW_MATCHER_ITEMS": "ventilator"}, "AIDFLOW_MATCHER_ITEMS", nil},
+		{"name with capitals", map[string]string{"AIDFLOW_MATCHER_PARTITION": "Masks", "AIDFLOW_MATCHER_ITEMS": "n95-respirator"}, "AIDFLOW_MATCHER_PARTITION", nil},
+		{"name with a dot", map[string]string{"AIDFLOW_MATCHER_PARTITION": "masks.a", "AIDFLOW_MATCHER_ITEMS": "n95-respirator"}, "AIDFLOW_MATCHER_PARTITION", nil},
+		{"empty name is all, which takes no items", map[string]string{"AIDFLOW_MATCHER_PARTITION": "", "AIDFLOW_MATCHER_ITEMS": "n95-respirator"}, "AIDFLOW_MATCHER_ITEMS", nil},
+		{"name too long", map[string]string{"AIDFLOW_MATCHER_PARTITION": strings.Repeat("m", 31), "AIDFLOW_MATCHER_ITEMS": "n95-respirator"}, "AIDFLOW_MATCHER_PARTITION", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

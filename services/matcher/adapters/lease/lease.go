@@ -6,8 +6,11 @@ package lease
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,12 +36,70 @@ func OpenBucket(ctx context.Context, js jetstream.JetStream, ttl time.Duration) 
 	return kv, nil
 }
 
+// Claim is what a lease key holds: who holds it, for which partition and
+// items (none: every item). Instances read the others' claims to refuse
+// taking a partition that overlaps one already held.
+type Claim struct {
+	Holder    string   `json:"holder"`
+	Partition string   `json:"partition"`
+	Items     []string `json:"items,omitempty"`
+}
+
+// overlaps reports the items two claims share ("every item" for a claim
+// without items).
+func (c Claim) overlaps(o Claim) []string {
+	switch {
+	case len(c.Items) == 0 && len(o.Items) == 0:
+		return []string{"every item"}
+	case len(c.Items) == 0:
+		return o.Items
+	case len(o.Items) == 0:
+		return c.Items
+	}
+	var both []string
+	for _, it := range c.Items {
+		if slices.Contains(o.Items, it) {
+			both = append(both, it)
+		}
+	}
+	return both
+}
+
+// decodeClaim reads a lease's value; a bare holder name (before claims
+// named their items) claims every item.
+func decodeClaim(v []byte) Claim {
+	var c Claim
+	if json.Unmarshal(v, &c) != nil || c.Holder == "" {
+		return Claim{Holder: string(v)}
+	}
+	return c
+}
+
+// OverlapError refuses a lease while another partition whose items
+// overlap this one's holds its own: two active matchers would allocate
+// the same items.
+type OverlapError struct {
+	Key, OtherKey string
+	Other         Claim
+	Items         []string
+}
+
+func (e *OverlapError) Error() string {
+	return fmt.Sprintf("partition lease %s refused: %s (partition %q, held by %s) serves %s too; stop the old partition layout first",
+		e.Key, e.OtherKey, e.Other.Partition, e.Other.Holder, strings.Join(e.Items, ", "))
+}
+
 // Lease is one holder's claim on one key (a partition).
 type Lease struct {
 	kv     jetstream.KeyValue
 	key    string
 	holder string
+	value  []byte
+	claim  Claim
 	ttl    time.Duration
+	// OnRefused, if set, hears why the lease was refused although its key
+	// was free (an overlapping partition holds its lease), each time.
+	OnRefused func(error)
 
 	mu       sync.Mutex
 	rev      uint64
@@ -48,9 +109,12 @@ type Lease struct {
 	now      func() time.Time
 }
 
-// New is holder's lease on key in kv, whose TTL is ttl.
-func New(kv jetstream.KeyValue, key, holder string, ttl time.Duration) *Lease {
-	return &Lease{kv: kv, key: key, holder: holder, ttl: ttl, now: time.Now}
+// New is claim's lease on key in kv, whose TTL is ttl. Keys are
+// "<partition>.<deployment>": the claims of keys with the same deployment
+// part must not overlap.
+func New(kv jetstream.KeyValue, key string, claim Claim, ttl time.Duration) *Lease {
+	v, _ := json.Marshal(claim)
+	return &Lease{kv: kv, key: key, holder: claim.Holder, value: v, claim: claim, ttl: ttl, now: time.Now}
 }
 
 // Holder is who this lease is for.
@@ -72,7 +136,7 @@ func (l *Lease) Held() bool {
 func (l *Lease) TryAcquire(ctx context.Context) (bool, error) {
 	l.attempts.Add(1)
 	start := l.now()
-	rev, err := l.kv.Create(ctx, l.key, []byte(l.holder))
+	rev, err := l.kv.Create(ctx, l.key, l.value)
 	if errors.Is(err, jetstream.ErrKeyExists) {
 		e, gerr := l.kv.Get(ctx, l.key)
 		switch {
@@ -80,11 +144,11 @@ func (l *Lease) TryAcquire(ctx context.Context) (bool, error) {
 			return false, nil // gone since: the next try may take it
 		case gerr != nil:
 			return false, fmt.Errorf("read lease %s: %w", l.key, gerr)
-		case string(e.Value()) != l.holder:
+		case decodeClaim(e.Value()).Holder != l.holder:
 			return false, nil
 		}
 		// Ours from before (a restart with the same holder id): renew it.
-		rev, err = l.kv.Update(ctx, l.key, []byte(l.holder), e.Revision())
+		rev, err = l.kv.Update(ctx, l.key, l.value, e.Revision())
 	}
 	if err != nil {
 		if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
@@ -92,10 +156,53 @@ func (l *Lease) TryAcquire(ctx context.Context) (bool, error) {
 		}
 		return false, fmt.Errorf("acquire lease %s: %w", l.key, err)
 	}
+	// Taken; now look for an overlapping partition's lease. Of two that
+	// overlap, the one created later always sees the other (the bucket is
+	// one ordered stream) and gives its key back; if both look at once,
+	// both give back and try again on their next tick.
+	if err := l.overlap(ctx); err != nil {
+		_ = l.kv.Delete(ctx, l.key, jetstream.LastRevision(rev))
+		var oe *OverlapError
+		if errors.As(err, &oe) && l.OnRefused != nil {
+			l.OnRefused(err)
+		}
+		return false, err
+	}
 	l.mu.Lock()
 	l.rev, l.held, l.renewed = rev, true, start
 	l.mu.Unlock()
 	return true, nil
+}
+
+// overlap is an OverlapError when another key of this deployment is held
+// by a claim sharing items with ours.
+func (l *Lease) overlap(ctx context.Context) error {
+	_, deployment, ok := strings.Cut(l.key, ".")
+	if !ok {
+		return nil
+	}
+	lister, err := l.kv.ListKeysFiltered(ctx, "*."+deployment)
+	if err != nil {
+		return fmt.Errorf("list the leases: %w", err)
+	}
+	defer func() { _ = lister.Stop() }()
+	for key := range lister.Keys() {
+		if key == l.key {
+			continue
+		}
+		e, err := l.kv.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read lease %s: %w", key, err)
+		}
+		other := decodeClaim(e.Value())
+		if both := l.claim.overlaps(other); len(both) > 0 {
+			return &OverlapError{Key: l.key, OtherKey: key, Other: other, Items: both}
+		}
+	}
+	return nil
 }
 
 // Renew extends the lease; ErrLost when it is no longer ours.
@@ -107,7 +214,7 @@ func (l *Lease) Renew(ctx context.Context) error {
 		return ErrLost
 	}
 	start := l.now()
-	next, err := l.kv.Update(ctx, l.key, []byte(l.holder), rev)
+	next, err := l.kv.Update(ctx, l.key, l.value, rev)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {

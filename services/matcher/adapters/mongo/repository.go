@@ -275,3 +275,19 @@ func (r *Repository) GetAllocation(ctx context.Context, id string) (domain.Alloc
 	}
 	return d.allocation(), nil
 }
+
+// NeedItem is the item of a stored need of any partition, read by _id:
+// the routes forward an override to the partition serving that item.
+func (r *Repository) NeedItem(ctx context.Context, id string) (string, bool, error) {
+	var d struct {
+		Item string `bson:"item"`
+	}
+	err := r.needs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: "item", Value: 1}})).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return d.Item, true, nil
+}
