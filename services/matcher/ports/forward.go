@@ -16,6 +16,7 @@ import (
 	"github.com/aidflow/aidflow/services/matcher/app"
 	"github.com/aidflow/aidflow/services/matcher/domain"
 	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/httpx"
 )
 
 // Forwarder sends a command to the instance holding the lease of an
@@ -66,6 +67,15 @@ func (p *Partitions) forward(a *app.App, itemOf func(c echo.Context, body []byte
 				return next(c)
 			}
 			res, err := p.Forwarder.Forward(req.Context(), item, req, body)
+			if errors.Is(err, context.DeadlineExceeded) {
+				// The holder may have applied it: not a 503, which the
+				// ingress retries on another instance (a dispatch counts
+				// its shipment again).
+				out, _ := json.Marshal(httpx.Problem{Type: "urn:aidflow:problem:timeout", Title: http.StatusText(http.StatusGatewayTimeout),
+					Status: http.StatusGatewayTimeout, Instance: req.URL.Path,
+					Detail: "the matcher instance serving " + item + " did not answer in time; the command may have been applied: read the allocation before sending it again"})
+				return c.Blob(http.StatusGatewayTimeout, httpx.ProblemContentType, out)
+			}
 			if err != nil {
 				secs := strconv.Itoa(int(math.Ceil(p.RetryAfter.Seconds())))
 				c.Response().Header().Set("Retry-After", secs)
