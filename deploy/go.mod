@@ -22,7 +22,7 @@ require (
 	github.com/FerretDB/FerretDB v1.24.0 // indirect
 	github.com/FerretDB/wire v0.0.7 // indirect
 	github.com/SAP/go-hdb v1.10.1 // indirect
-	github.com/aidflow/aidflow/contracts v0.0.0 // indirect
+	github.com/aidflow/aidflow/contracts v0.0.0
 	github.com/aidflow/aidflow/web v0.0.0 // indirect
 	github.com/antithesishq/antithesis-sdk-go v0.8.0-default-no-op // indirect
 	github.com/beorn7/perks v1.0.1 // indirect

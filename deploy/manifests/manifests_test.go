@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -138,10 +139,14 @@ func str(v any) string {
 func TestComposeSetsEveryRequiredVariable(t *testing.T) {
 	all, required := serviceEnv(t)
 	doc := readYAMLDocs(t, filepath.Join(root, "deploy", "compose", "compose.yaml"))[0]
-	for _, s := range deployed {
-		env, ok := get(t, doc, "services", s, "environment").(map[string]any)
+	for _, name := range composeServices(t, doc) {
+		s := name
+		if strings.HasPrefix(name, "matcher-") {
+			s = "matcher" // one compose service per partition
+		}
+		env, ok := get(t, doc, "services", name, "environment").(map[string]any)
 		if !ok {
-			t.Fatalf("%s: environment is not a map", s)
+			t.Fatalf("%s: environment is not a map", name)
 		}
 		for v := range required[s] {
 			if str(env[v]) == "" {
@@ -190,6 +195,26 @@ func TestComposeSetsEveryRequiredVariable(t *testing.T) {
 	}
 }
 
+// composeServices are the compose services that run an Aidflow service:
+// its name, or for the matcher "matcher-<partition>", one per partition.
+func composeServices(t *testing.T, doc map[string]any) []string {
+	t.Helper()
+	var names []string
+	for name := range get(t, doc, "services").(map[string]any) {
+		s, _, _ := strings.Cut(name, "-")
+		if slices.Contains(deployed, name) || (s == "matcher" && name != "matcher") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, s := range deployed {
+		if s != "matcher" && !slices.Contains(names, s) {
+			t.Errorf("compose runs no %s", s)
+		}
+	}
+	return names
+}
+
 // k8sDocs is every document of the kustomization's resources, base and
 // production overlay, keyed by file.
 func k8sDocs(t *testing.T) map[string][]map[string]any {
@@ -227,72 +252,25 @@ func k8sDocs(t *testing.T) map[string][]map[string]any {
 func TestKubernetesDeployments(t *testing.T) {
 	all, required := serviceEnv(t)
 	docs := k8sDocs(t)
-	deployments := map[string]map[string]any{}
-	for f, ds := range docs {
-		for _, d := range ds {
-			if d["kind"] == "Deployment" && strings.HasPrefix(f, "base") {
-				deployments[str(get(t, d, "metadata", "name"))] = d
-			}
-		}
+	deployments := map[string][]map[string]any{} // by the service they run
+	for _, d := range baseDocs(docs, "Deployment") {
+		s := str(get(t, d, "spec", "template", "metadata", "labels", "app.kubernetes.io/name"))
+		deployments[s] = append(deployments[s], d)
 	}
-	pdbs := map[string]bool{}
-	for f, ds := range docs {
-		for _, d := range ds {
-			if d["kind"] == "PodDisruptionBudget" && strings.HasPrefix(f, "base") {
-				pdbs[str(get(t, d, "spec", "selector", "matchLabels", "app.kubernetes.io/name"))] = true
-			}
-		}
+	pdbs := map[string]bool{} // by the selector's labels
+	for _, d := range baseDocs(docs, "PodDisruptionBudget") {
+		pdbs[fmt.Sprint(get(t, d, "spec", "selector", "matchLabels"))] = true
 	}
 	for _, s := range deployed {
-		d, ok := deployments[s]
-		if !ok {
+		if len(deployments[s]) == 0 {
 			t.Errorf("no Deployment %s", s)
-			continue
 		}
-		if !pdbs[s] {
-			t.Errorf("no PodDisruptionBudget for %s", s)
-		}
-		// The platform's network policies (NATS, MongoDB) select tier
-		// "service"; the console reaches only the ingress.
-		wantTier := "service"
-		if s == console {
-			wantTier = "console"
-		}
-		if tier := str(get(t, d, "spec", "template", "metadata", "labels", "aidflow.org/tier")); tier != wantTier {
-			t.Errorf("%s: pod tier %q, want %q", s, tier, wantTier)
-		}
-		pod := get(t, d, "spec", "template", "spec")
-		if get(t, pod, "securityContext", "runAsNonRoot") != true {
-			t.Errorf("%s: pod does not run as non-root", s)
-		}
-		c := get(t, pod, "containers", 0)
-		if p := str(get(t, c, "readinessProbe", "httpGet", "path")); p != "/readyz" {
-			t.Errorf("%s: readiness probe on %q, want /readyz", s, p)
-		}
-		if p := str(get(t, c, "livenessProbe", "httpGet", "path")); p != "/healthz" {
-			t.Errorf("%s: liveness probe on %q, want /healthz", s, p)
-		}
-		for _, r := range []string{"cpu", "memory"} {
-			if str(get(t, c, "resources", "requests", r)) == "" {
-				t.Errorf("%s: no %s request", s, r)
-			}
-		}
-		set := map[string]bool{}
-		for _, e := range get(t, c, "env").([]any) {
-			n := str(get(t, e, "name"))
-			set[n] = true
-			if !all[s][n] {
-				t.Errorf("k8s %s: sets %s, which the service does not read", s, n)
-			}
-		}
-		for v := range required[s] {
-			if !set[v] {
-				t.Errorf("k8s %s: required %s is not set", s, v)
-			}
+		for _, d := range deployments[s] {
+			checkDeployment(t, s, d, all[s], required[s], pdbs)
 		}
 	}
-	if r := get(t, deployments["matcher"], "spec", "replicas"); r != 2 {
-		t.Errorf("matcher replicas = %v, want 2 (active and standby)", r)
+	if len(deployments["matcher"]) < 2 {
+		t.Errorf("%d matcher Deployments, want one per partition, at least 2", len(deployments["matcher"]))
 	}
 	// The production overlay's clusters: three NATS servers, a replica set, R3.
 	for _, d := range docs[filepath.Join("overlays", "production", "platform.yaml")] {
@@ -300,6 +278,67 @@ func TestKubernetesDeployments(t *testing.T) {
 			!strings.Contains(str(get(t, d, "data", "MONGO_URI")), "replicaSet=") ||
 			str(get(t, d, "data", "NATS_STREAM_REPLICAS")) != "3" {
 			t.Errorf("production platform config is not clustered: %v", d["data"])
+		}
+	}
+}
+
+// baseDocs are the base's documents of a kind.
+func baseDocs(docs map[string][]map[string]any, kind string) []map[string]any {
+	var out []map[string]any
+	for f, ds := range docs {
+		for _, d := range ds {
+			if d["kind"] == kind && strings.HasPrefix(f, "base") {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// checkDeployment checks one Deployment of service s: probes, requests,
+// non-root, a PodDisruptionBudget selecting exactly its pods, and the
+// variables it sets (all the service reads, required ones set).
+func checkDeployment(t *testing.T, s string, d map[string]any, all, required map[string]bool, pdbs map[string]bool) {
+	t.Helper()
+	if !pdbs[fmt.Sprint(get(t, d, "spec", "selector", "matchLabels"))] {
+		t.Errorf("no PodDisruptionBudget for %s", str(get(t, d, "metadata", "name")))
+	}
+	// The platform's network policies (NATS, MongoDB) select tier
+	// "service"; the console reaches only the ingress.
+	wantTier := "service"
+	if s == console {
+		wantTier = "console"
+	}
+	if tier := str(get(t, d, "spec", "template", "metadata", "labels", "aidflow.org/tier")); tier != wantTier {
+		t.Errorf("%s: pod tier %q, want %q", s, tier, wantTier)
+	}
+	pod := get(t, d, "spec", "template", "spec")
+	if get(t, pod, "securityContext", "runAsNonRoot") != true {
+		t.Errorf("%s: pod does not run as non-root", s)
+	}
+	c := get(t, pod, "containers", 0)
+	if p := str(get(t, c, "readinessProbe", "httpGet", "path")); p != "/readyz" {
+		t.Errorf("%s: readiness probe on %q, want /readyz", s, p)
+	}
+	if p := str(get(t, c, "livenessProbe", "httpGet", "path")); p != "/healthz" {
+		t.Errorf("%s: liveness probe on %q, want /healthz", s, p)
+	}
+	for _, r := range []string{"cpu", "memory"} {
+		if str(get(t, c, "resources", "requests", r)) == "" {
+			t.Errorf("%s: no %s request", s, r)
+		}
+	}
+	set := map[string]bool{}
+	for _, e := range get(t, c, "env").([]any) {
+		n := str(get(t, e, "name"))
+		set[n] = true
+		if !all[n] {
+			t.Errorf("k8s %s: sets %s, which the service does not read", s, n)
+		}
+	}
+	for v := range required {
+		if !set[v] {
+			t.Errorf("k8s %s: required %s is not set", s, v)
 		}
 	}
 }
@@ -470,7 +509,7 @@ func TestKubernetesReferencesResolve(t *testing.T) {
 	for _, d := range readYAMLDocs(t, filepath.Join(base, "secret-template.yaml")) {
 		add("Secret", str(get(t, d, "metadata", "name")), get(t, d, "stringData"))
 	}
-	for _, d := range docs[filepath.Join("base", "config.yaml")] {
+	for _, d := range baseDocs(docs, "ConfigMap") {
 		add("ConfigMap", str(get(t, d, "metadata", "name")), get(t, d, "data"))
 	}
 	refs := 0
