@@ -124,7 +124,11 @@ func (p *Partitions) overrideNeedItem(a *app.App) func(echo.Context, []byte) (st
 		var req struct {
 			NeedID string `json:"need_id"`
 		}
-		if json.Unmarshal(body, &req) != nil || req.NeedID == "" {
+		if !json.Valid(body) {
+			return "", false, nil // answered here: 400
+		}
+		_ = json.Unmarshal(body, &req) // a need_id that is not a string is answered here too
+		if req.NeedID == "" {
 			return "", false, nil
 		}
 		if n, ok := a.Book.Need(req.NeedID); ok {

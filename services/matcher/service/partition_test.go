@@ -137,10 +137,10 @@ func TestPartitions(t *testing.T) {
 	}, "the devices instance reads the masks partition's allocations too")
 	var vent, mask map[string]any
 	for _, a := range all {
-		switch {
-		case a["source_id"] == "cap_vent":
+		switch a["source_id"] {
+		case "cap_vent":
 			vent = a
-		case a["source_id"] == "cap_mask":
+		case "cap_mask":
 			mask = a
 		}
 	}
