@@ -169,18 +169,27 @@ func (d *Dispatcher) attempt(ctx context.Context, s domain.Subscription, del dom
 // pausing) and, when the delivery is over, moves the queue on.
 func (d *Dispatcher) finish(ctx context.Context, id, deliveryID string, at *domain.Attempt, over bool) error {
 	a := d.app
+	var evicted []string
 	s, err := a.Repo.UpdateSubscription(ctx, id, func(s *domain.Subscription) error {
 		if at != nil {
 			s.Record(*at, a.Settings.Retry.PauseAfter)
 		}
 		if over {
-			s.Finish(deliveryID)
+			evicted = s.Finish(deliveryID)
 		}
 		s.UpdatedAt = a.Now().UTC()
 		return nil
 	})
 	if errors.Is(err, domain.ErrSubscriptionNotFound) {
 		return nil
+	}
+	// Deliveries that left the log are deleted after the subscription no
+	// longer names them; a crash in between leaves a document nothing
+	// reads, never a name without its document.
+	for _, old := range evicted {
+		if derr := a.Repo.DeleteDelivery(ctx, old); derr != nil {
+			a.Log.WarnContext(ctx, "delete an old delivery", "delivery_id", old, "err", derr)
+		}
 	}
 	if err == nil && s.Status == domain.StatusPaused && at != nil && !at.OK() && s.ConsecutiveFailures == a.Settings.Retry.PauseAfter {
 		a.Log.WarnContext(ctx, "webhook subscription paused", "subscription_id", id, "org_id", s.OrgID, "reason", s.PausedReason)

@@ -32,6 +32,9 @@ type Repository interface {
 	Delivery(ctx context.Context, id string) (Delivery, error)
 	// SaveDelivery replaces a stored delivery.
 	SaveDelivery(ctx context.Context, d Delivery) error
+	// DeleteDelivery removes a delivery that has left its subscription's
+	// log; a missing one is no error.
+	DeleteDelivery(ctx context.Context, id string) error
 
 	// AppendFeed adds n to the feed named key unless it is there already,
 	// keeping the newest max entries, and returns its entry.
@@ -43,6 +46,6 @@ type Repository interface {
 	PutWatch(ctx context.Context, w Watch) error
 	// DeleteWatch removes the watch of an allocation, if any.
 	DeleteWatch(ctx context.Context, allocationID string) error
-	// WatchesDue returns the watches expiring before t.
+	// WatchesDue returns the watches expiring at or before t.
 	WatchesDue(ctx context.Context, t time.Time) ([]Watch, error)
 }

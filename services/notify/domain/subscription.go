@@ -82,15 +82,19 @@ func (s *Subscription) Enqueue(deliveryID string) bool {
 	return true
 }
 
-// Finish moves a delivery from the queue to the recent log.
-func (s *Subscription) Finish(deliveryID string) {
+// Finish moves a delivery from the queue to the recent log and returns
+// the deliveries that left the log (the oldest past MaxRecent), whose
+// documents are no longer needed.
+func (s *Subscription) Finish(deliveryID string) (evicted []string) {
 	s.Pending = slices.DeleteFunc(s.Pending, func(id string) bool { return id == deliveryID })
 	if !slices.Contains(s.Recent, deliveryID) {
 		s.Recent = append(s.Recent, deliveryID)
 	}
 	if n := len(s.Recent); n > MaxRecent {
+		evicted = slices.Clone(s.Recent[:n-MaxRecent])
 		s.Recent = slices.Clone(s.Recent[n-MaxRecent:])
 	}
+	return evicted
 }
 
 // Record notes an attempt's outcome; after pauseAfter consecutive

@@ -207,10 +207,11 @@ func TestDeliveryAndSubscriptionRecordAttempts(t *testing.T) {
 	if g.Status != domain.DeliveryFailed {
 		t.Fatalf("not given up after the period: %+v", g)
 	}
+	var evicted []string
 	for i := range domain.MaxRecent + 5 {
-		s.Finish("d" + strings.Repeat("x", i))
+		evicted = append(evicted, s.Finish("d"+strings.Repeat("x", i))...)
 	}
-	if len(s.Recent) != domain.MaxRecent {
-		t.Fatalf("recent log holds %d", len(s.Recent))
+	if len(s.Recent) != domain.MaxRecent || len(evicted) != 6 || evicted[0] != d.ID || evicted[1] != "d" {
+		t.Fatalf("recent log holds %d, evicted %v", len(s.Recent), evicted)
 	}
 }

@@ -136,6 +136,15 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		if err := r.SaveDelivery(ctx, domain.Delivery{ID: "nope"}); !errors.Is(err, domain.ErrDeliveryNotFound) {
 			t.Fatal(err)
 		}
+		if err := r.DeleteDelivery(ctx, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.DeleteDelivery(ctx, d.ID); err != nil {
+			t.Fatalf("deleting a missing delivery: %v", err)
+		}
+		if _, err := s.Reopen(t).Delivery(ctx, d.ID); !errors.Is(err, domain.ErrDeliveryNotFound) {
+			t.Fatalf("deleted delivery: %v", err)
+		}
 	})
 
 	t.Run("deleting a subscription deletes its deliveries", func(t *testing.T) {
@@ -208,6 +217,9 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		due, err := r.WatchesDue(ctx, now.Add(6*time.Hour))
 		if err != nil || len(due) != 1 || due[0].AllocationID != "a1" || due[0].OrgID != "m1" || !due[0].ExpiresAt.Equal(now.Add(3*time.Hour)) || due[0].Data["item"] != "goggles" {
 			t.Fatalf("due %+v %v", due, err)
+		}
+		if due, _ := r.WatchesDue(ctx, now.Add(3*time.Hour)); len(due) != 1 {
+			t.Fatalf("a watch expiring exactly then is due: %+v", due)
 		}
 	})
 }

@@ -125,6 +125,13 @@ func (r *Repository) SaveDelivery(_ context.Context, d domain.Delivery) error {
 	return nil
 }
 
+func (r *Repository) DeleteDelivery(_ context.Context, id string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.dels, id)
+	return nil
+}
+
 func (r *Repository) AppendFeed(_ context.Context, key string, n domain.Notification, max int) (domain.FeedEntry, bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -174,7 +181,7 @@ func (r *Repository) WatchesDue(_ context.Context, t time.Time) ([]domain.Watch,
 	defer r.mu.Unlock()
 	var out []domain.Watch
 	for _, w := range r.watches {
-		if w.ExpiresAt.Before(t) {
+		if !w.ExpiresAt.After(t) {
 			out = append(out, w)
 		}
 	}

@@ -285,6 +285,11 @@ func (r *Repository) SaveDelivery(ctx context.Context, d domain.Delivery) error 
 	return nil
 }
 
+func (r *Repository) DeleteDelivery(ctx context.Context, id string) error {
+	_, err := r.dels.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	return err
+}
+
 // ---- feeds ----
 
 type entryDoc struct {
@@ -416,7 +421,7 @@ func (r *Repository) WatchesDue(_ context.Context, t time.Time) ([]domain.Watch,
 	defer r.mu.RUnlock()
 	var out []domain.Watch
 	for _, w := range r.watchIndex {
-		if w.ExpiresAt.Before(t) {
+		if !w.ExpiresAt.After(t) {
 			out = append(out, w)
 		}
 	}
