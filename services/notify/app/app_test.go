@@ -145,6 +145,15 @@ func TestDispatcherKeepsOrderAndGivesUpAfterThePeriod(t *testing.T) {
 	if fmt.Sprint(statuses) != "[a1:failed a2:delivered a3:delivered]" {
 		t.Fatalf("log %v", statuses)
 	}
+	// The log pages newest first, two at a time.
+	h1 := claims("h1", auth.Hospital)
+	page, err := a.ListDeliveries(ctx, h1, s.ID, "", 2)
+	if err != nil || len(page) != 2 || page[0].Subject != "a3" || page[1].Subject != "a2" {
+		t.Fatalf("first page %v %v", page, err)
+	}
+	if rest, _ := a.ListDeliveries(ctx, h1, s.ID, page[1].ID, 2); len(rest) != 1 || rest[0].Subject != "a1" {
+		t.Fatalf("second page %v", rest)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
