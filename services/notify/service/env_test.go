@@ -23,7 +23,7 @@ import (
 
 // env is one notify service on a fresh NATS and database.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  service.Config
 	m    *service.Main
 	stop func()
@@ -33,7 +33,7 @@ type env struct {
 
 // fastConfig makes every duration short enough for a test, and allows
 // deliveries to 127.0.0.1 only (the receivers below).
-func fastConfig(t *testing.T, iss *testkit.Issuer) service.Config {
+func fastConfig(t testing.TB, iss *testkit.Issuer) service.Config {
 	cfg := service.Config{
 		Platform:    testkit.PlatformConfig(t, service.Name, iss),
 		Allow:       []string{"127.0.0.1"},
@@ -49,7 +49,7 @@ func fastConfig(t *testing.T, iss *testkit.Issuer) service.Config {
 	return cfg
 }
 
-func boot(t *testing.T, change ...func(*service.Config)) *env {
+func boot(t testing.TB, change ...func(*service.Config)) *env {
 	t.Helper()
 	iss := testkit.NewIssuer(t)
 	cfg := fastConfig(t, iss)
@@ -76,7 +76,7 @@ func (e *env) start() {
 	e.stop = testkit.Run(e.t, m)
 }
 
-func (e *env) call(t *testing.T, method, path, token, body string) (int, map[string]any) {
+func (e *env) call(t testing.TB, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if body != "" {
@@ -97,7 +97,7 @@ func (e *env) call(t *testing.T, method, path, token, body string) (int, map[str
 }
 
 // subscribe creates a webhook and returns its id and secret.
-func (e *env) subscribe(t *testing.T, token, target string, evs ...string) (id, secret string) {
+func (e *env) subscribe(t testing.TB, token, target string, evs ...string) (id, secret string) {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"url": target, "events": evs})
 	code, out := e.call(t, "POST", "/v1/webhooks", token, string(b))
@@ -107,7 +107,7 @@ func (e *env) subscribe(t *testing.T, token, target string, evs ...string) (id, 
 	return out["id"].(string), out["secret"].(string)
 }
 
-func (e *env) publish(t *testing.T, ev events.Envelope) {
+func (e *env) publish(t testing.TB, ev events.Envelope) {
 	t.Helper()
 	if err := e.m.P.Bus.Publish(context.Background(), ev); err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ type received struct {
 	Body            map[string]any
 }
 
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t testing.TB) *receiver {
 	r := &receiver{effects: map[string]int{}, respond: func(int) (int, time.Duration) { return 204, 0 }}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)

@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,16 +30,17 @@ const (
 	Subscriptions = "webhooks"
 	Deliveries    = "deliveries"
 	Feeds         = "feeds"
+	FeedEntries   = "feed_entries"
 	Watches       = "expiry_watches"
 )
 
 // Collections lists them, for EnsureCollections.
-var Collections = []string{Subscriptions, Deliveries, Feeds, Watches}
+var Collections = []string{Subscriptions, Deliveries, Feeds, FeedEntries, Watches}
 
 // Repository is the MongoDB domain.Repository.
 type Repository struct {
-	subs, dels, feeds, watches *mongo.Collection
-	locks                      keymutex.Map
+	subs, dels, feeds, entries, watches *mongo.Collection
+	locks                               keymutex.Map
 
 	mu         sync.RWMutex
 	subIndex   map[string]domain.Subscription
@@ -51,7 +53,7 @@ func New(ctx context.Context, db *mongo.Database) (*Repository, error) {
 		return nil, err
 	}
 	r := &Repository{subs: db.Collection(Subscriptions), dels: db.Collection(Deliveries), feeds: db.Collection(Feeds),
-		watches: db.Collection(Watches), subIndex: map[string]domain.Subscription{}, watchIndex: map[string]domain.Watch{}}
+		entries: db.Collection(FeedEntries), watches: db.Collection(Watches), subIndex: map[string]domain.Subscription{}, watchIndex: map[string]domain.Watch{}}
 	if err := loadAll(ctx, r.subs, func(d subDoc) { r.subIndex[d.ID] = d.subscription() }); err != nil {
 		return nil, err
 	}
@@ -292,75 +294,97 @@ func (r *Repository) DeleteDelivery(ctx context.Context, id string) error {
 
 // ---- feeds ----
 
+// A feed is a small head document (_id = the feed key: the last sequence
+// number and the ids of the newest notifications, to skip a replayed one)
+// and one document per entry (_id = key + "#" + sequence), so an append
+// writes two small documents however long the backlog, and a reconnection
+// reads the entries it lacks by _id.
+
+// dedupWindow is how many of the newest notification ids a feed's head
+// remembers: a replay only ever repeats the last few events.
+const dedupWindow = 256
+
+type feedHead struct {
+	ID  string   `bson:"_id"`
+	Seq int64    `bson:"seq"`
+	IDs []string `bson:"ids"`
+	// Seqs are the sequence numbers of IDs, in the same order.
+	Seqs []int64 `bson:"seqs"`
+	// Kept is how many entries the last append kept, so a reader starts
+	// no earlier than the oldest that can still be there.
+	Kept int64 `bson:"kept"`
+}
+
 type entryDoc struct {
+	ID   string `bson:"_id"`
 	Seq  int64  `bson:"seq"`
-	ID   string `bson:"id"`
 	Body string `bson:"body"`
 }
 
-type feedDoc struct {
-	ID      string     `bson:"_id"`
-	Seq     int64      `bson:"seq"`
-	Entries []entryDoc `bson:"entries"`
-}
+func entryID(key string, seq int64) string { return key + "#" + strconv.FormatInt(seq, 10) }
 
-func (r *Repository) feed(ctx context.Context, key string) (feedDoc, error) {
-	var f feedDoc
-	err := r.feeds.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&f)
+func (r *Repository) head(ctx context.Context, key string) (feedHead, error) {
+	var h feedHead
+	err := r.feeds.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&h)
 	if mongox.IsNotFound(err) {
-		return feedDoc{ID: key, Entries: []entryDoc{}}, nil
+		return feedHead{ID: key}, nil
 	}
-	return f, err
-}
-
-func (e entryDoc) entry() (domain.FeedEntry, error) {
-	var n domain.Notification
-	if err := json.Unmarshal([]byte(e.Body), &n); err != nil {
-		return domain.FeedEntry{}, err
-	}
-	return domain.FeedEntry{Seq: e.Seq, Notification: n}, nil
+	return h, err
 }
 
 func (r *Repository) AppendFeed(ctx context.Context, key string, n domain.Notification, max int) (domain.FeedEntry, bool, error) {
 	unlock := r.locks.Lock("feed\x00" + key)
 	defer unlock()
-	f, err := r.feed(ctx, key)
+	h, err := r.head(ctx, key)
 	if err != nil {
 		return domain.FeedEntry{}, false, err
 	}
-	for _, e := range f.Entries {
-		if e.ID == n.ID {
-			fe, err := e.entry()
-			return fe, false, err
-		}
+	if i := slices.Index(h.IDs, n.ID); i >= 0 {
+		return domain.FeedEntry{Seq: h.Seqs[i], Notification: n}, false, nil
 	}
-	f.Seq++
-	e := entryDoc{Seq: f.Seq, ID: n.ID, Body: string(n.Body())}
-	f.Entries = append(f.Entries, e)
-	if len(f.Entries) > max {
-		f.Entries = f.Entries[len(f.Entries)-max:]
-	}
-	if err := replace(ctx, r.feeds, key, f); err != nil {
+	seq := h.Seq + 1
+	// The entry first (replaced if a crash left one under this number),
+	// then the head that counts it: a crash between the two leaves an
+	// entry no one reads yet, overwritten by the retry.
+	if err := replace(ctx, r.entries, entryID(key, seq), entryDoc{ID: entryID(key, seq), Seq: seq, Body: string(n.Body())}); err != nil {
 		return domain.FeedEntry{}, false, err
 	}
-	return domain.FeedEntry{Seq: e.Seq, Notification: n}, true, nil
+	h.Seq, h.Kept = seq, int64(max)
+	h.IDs, h.Seqs = append(h.IDs, n.ID), append(h.Seqs, seq)
+	if len(h.IDs) > dedupWindow {
+		h.IDs, h.Seqs = h.IDs[len(h.IDs)-dedupWindow:], h.Seqs[len(h.Seqs)-dedupWindow:]
+	}
+	if err := replace(ctx, r.feeds, key, h); err != nil {
+		return domain.FeedEntry{}, false, err
+	}
+	if old := seq - int64(max); old >= 1 {
+		if _, err := r.entries.DeleteOne(ctx, bson.D{{Key: "_id", Value: entryID(key, old)}}); err != nil {
+			return domain.FeedEntry{}, false, err
+		}
+	}
+	return domain.FeedEntry{Seq: seq, Notification: n}, true, nil
 }
 
 func (r *Repository) FeedSince(ctx context.Context, key string, seq int64) ([]domain.FeedEntry, error) {
-	f, err := r.feed(ctx, key)
+	h, err := r.head(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	var out []domain.FeedEntry
-	for _, e := range f.Entries {
-		if e.Seq <= seq {
-			continue
+	for s := max(seq+1, h.Seq-h.Kept+1); s <= h.Seq; s++ {
+		var e entryDoc
+		err := r.entries.FindOne(ctx, bson.D{{Key: "_id", Value: entryID(key, s)}}).Decode(&e)
+		if mongox.IsNotFound(err) {
+			continue // past the backlog kept
 		}
-		fe, err := e.entry()
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, fe)
+		var n domain.Notification
+		if err := json.Unmarshal([]byte(e.Body), &n); err != nil {
+			return nil, err
+		}
+		out = append(out, domain.FeedEntry{Seq: e.Seq, Notification: n})
 	}
 	return out, nil
 }
