@@ -23,8 +23,9 @@ type Overview struct {
 // DailyDays is how many days the per-day table shows.
 const DailyDays = 7
 
-// Overview reads every current capacity report, every need and every
-// capacity allocation (each bounded by MaxRead) and adds them up, and
+// Overview reads every current capacity report, every need and the
+// matcher's allocation statistics (each bounded by MaxRead) and adds them
+// up, and
 // supply per day for province ("" nationwide) from the supply service.
 func (a *App) Overview(ctx context.Context, token, province string) (Overview, error) {
 	caps, more1, err := a.API.Capacity(ctx, token, a.MaxRead)
@@ -35,7 +36,7 @@ func (a *App) Overview(ctx context.Context, token, province string) (Overview, e
 	if err != nil {
 		return Overview{}, err
 	}
-	allocs, more3, err := a.API.Allocations(ctx, token, "", a.MaxRead)
+	stats, more3, err := a.API.AllocationStats(ctx, token, a.MaxRead)
 	if err != nil {
 		return Overview{}, err
 	}
@@ -53,7 +54,7 @@ func (a *App) Overview(ctx context.Context, token, province string) (Overview, e
 		Province:      province,
 		Days:          days,
 		Supply:        domain.SupplyAgainstDemand(caps, needs),
-		Manufacturers: domain.Manufacturers(caps, allocs, a.Now(), a.StaleAfter),
+		Manufacturers: domain.Manufacturers(caps, stats, a.Now(), a.StaleAfter),
 		Partial:       more1 || more2 || more3 || more4,
 	}, nil
 }

@@ -45,6 +45,15 @@ type CapacityDay struct {
 	Reported     int    `json:"reported"`
 }
 
+// SourceStats is one source organization's allocations by status (GET
+// /v1/allocations/stats).
+type SourceStats struct {
+	SourceOrgID string `json:"source_org_id"`
+	SourceKind  string `json:"source_kind"`
+	Total       int    `json:"total"`
+	Declined    int    `json:"declined"`
+}
+
 // NeedAllocation is an allocation as a need lists it.
 type NeedAllocation struct {
 	ID         string `json:"id"`

@@ -103,8 +103,7 @@ type ManufacturerRow struct {
 	Stale      bool
 	// AvailableNow sums its current reports.
 	AvailableNow int64
-	// Allocations counts those given to it (of those read); Declined
-	// those it declined.
+	// Allocations counts those given to it; Declined those it declined.
 	Allocations, Declined int
 }
 
@@ -117,9 +116,10 @@ func (m ManufacturerRow) DeclineRate() float64 {
 }
 
 // Manufacturers lists every manufacturer that reported capacity or was
-// given an allocation from capacity: stale ones first, then the most
-// declines. A manufacturer with allocations but no report is stale.
-func Manufacturers(caps []Capacity, allocs []Allocation, now time.Time, staleAfter time.Duration) []ManufacturerRow {
+// given an allocation from capacity (the matcher's statistics): stale ones
+// first, then the most declines. A manufacturer with allocations but no
+// report is stale.
+func Manufacturers(caps []Capacity, stats []SourceStats, now time.Time, staleAfter time.Duration) []ManufacturerRow {
 	rows := map[string]*ManufacturerRow{}
 	row := func(id string) *ManufacturerRow {
 		if rows[id] == nil {
@@ -135,15 +135,13 @@ func Manufacturers(caps []Capacity, allocs []Allocation, now time.Time, staleAft
 			m.LastReport = c.ReportedAt
 		}
 	}
-	for _, a := range allocs {
-		if a.SourceKind != "capacity" || a.SourceOrgID == "" {
+	for _, s := range stats {
+		if s.SourceKind != "capacity" || s.SourceOrgID == "" {
 			continue
 		}
-		m := row(a.SourceOrgID)
-		m.Allocations++
-		if a.Status == "declined" {
-			m.Declined++
-		}
+		m := row(s.SourceOrgID)
+		m.Allocations += s.Total
+		m.Declined += s.Declined
 	}
 	out := make([]ManufacturerRow, 0, len(rows))
 	for _, m := range rows {

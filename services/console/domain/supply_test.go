@@ -54,15 +54,13 @@ func TestManufacturers(t *testing.T) {
 		{ManufacturerID: "m2", Item: "n95-respirator", ReportedAt: now.Add(-49 * time.Hour)},
 		{ManufacturerID: "m3", Item: "n95-respirator", ReportedAt: now.Add(-2 * time.Hour)},
 	}
-	allocs := []domain.Allocation{
-		{SourceKind: "capacity", SourceOrgID: "m1", Status: "declined"},
-		{SourceKind: "capacity", SourceOrgID: "m3", Status: "declined"},
-		{SourceKind: "capacity", SourceOrgID: "m3", Status: "declined"},
-		{SourceKind: "capacity", SourceOrgID: "m3", Status: "accepted"},
-		{SourceKind: "capacity", SourceOrgID: "m4", Status: "proposed"},
-		{SourceKind: "donation", SourceOrgID: "d1", Status: "declined"},
+	stats := []domain.SourceStats{
+		{SourceOrgID: "m1", SourceKind: "capacity", Total: 1, Declined: 1},
+		{SourceOrgID: "m3", SourceKind: "capacity", Total: 3, Declined: 2},
+		{SourceOrgID: "m4", SourceKind: "capacity", Total: 1},
+		{SourceOrgID: "d1", SourceKind: "donation", Total: 1, Declined: 1},
 	}
-	got := domain.Manufacturers(caps, allocs, now, 48*time.Hour)
+	got := domain.Manufacturers(caps, stats, now, 48*time.Hour)
 	type row struct {
 		id               string
 		stale            bool

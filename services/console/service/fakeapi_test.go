@@ -157,6 +157,11 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "GET /v1/needs":
 		answer(w, 200, list(map[string]any{"id": "need_1", "hospital_id": "org_h1", "item": "n95-respirator", "quantity": 3000, "urgency": "critical",
 			"needed_by": "2026-12-01", "region": "420100", "status": "partially_allocated", "allocated_quantity": 500}))
+	case "GET /v1/allocations/stats":
+		answer(w, 200, list(
+			map[string]any{"source_org_id": "org_m1", "source_kind": "capacity", "total": 1, "accepted": 1},
+			map[string]any{"source_org_id": "org_m2", "source_kind": "capacity", "total": 1, "declined": 1},
+		))
 	case "GET /v1/allocations":
 		answer(w, 200, list(alloc, map[string]any{"id": "alloc_2", "source_kind": "capacity", "source_org_id": "org_m2", "status": "declined", "item": "n95-respirator"}))
 	case "GET /v1/allocations/alloc_1":

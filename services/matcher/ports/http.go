@@ -29,6 +29,7 @@ func Register(g *echo.Group, a *app.App, parts *Partitions) {
 	ofAllocation := parts.forward(a, allocationItem(a))
 	g.GET("/v1/allocations", h.list, parties)
 	g.POST("/v1/allocations", h.override, regulator, parts.forward(a, parts.overrideNeedItem(a)))
+	g.GET("/v1/allocations/stats", h.stats, regulator)
 	g.GET("/v1/allocations/:id", h.get, parties)
 	g.POST("/v1/allocations/:id/accept", h.accept, source, ofAllocation)
 	g.POST("/v1/allocations/:id/decline", h.decline, source, ofAllocation)
@@ -235,4 +236,39 @@ func (h handlers) override(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, toJSON(a, who))
+}
+
+// StatsJSON is one source organization's row of GET /v1/allocations/stats.
+type StatsJSON struct {
+	SourceOrgID string `json:"source_org_id"`
+	SourceKind  string `json:"source_kind"`
+	Total       int    `json:"total"`
+	Proposed    int    `json:"proposed"`
+	Accepted    int    `json:"accepted"`
+	Dispatched  int    `json:"dispatched"`
+	Delivered   int    `json:"delivered"`
+	Declined    int    `json:"declined"`
+	Expired     int    `json:"expired"`
+	Cancelled   int    `json:"cancelled"`
+}
+
+func (h handlers) stats(c echo.Context) error {
+	p, err := httpx.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	all, err := h.app.AllocationStats(c.Request().Context(), actor(c))
+	if err != nil {
+		return err
+	}
+	items := make([]StatsJSON, 0, len(all))
+	for _, s := range all {
+		n := s.ByStatus
+		items = append(items, StatsJSON{SourceOrgID: s.SourceOrgID, SourceKind: s.SourceKind, Total: s.Total,
+			Proposed: n[domain.StatusProposed], Accepted: n[domain.StatusAccepted], Dispatched: n[domain.StatusDispatched],
+			Delivered: n[domain.StatusDelivered], Declined: n[domain.StatusDeclined], Expired: n[domain.StatusExpired], Cancelled: n[domain.StatusCancelled]})
+	}
+	// NUL sorts before any id character, so keys sort as the rows do.
+	page, next := httpx.Paginate(items, func(s StatsJSON) string { return s.SourceOrgID + "\x00" + s.SourceKind }, p)
+	return c.JSON(http.StatusOK, httpx.NewList(page, next))
 }

@@ -403,6 +403,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	routes := map[string]call{
 		"list":     {"GET", "/v1/allocations", ""},
+		"stats":    {"GET", "/v1/allocations/stats", ""},
 		"get":      {"GET", base, ""},
 		"accept":   {"POST", base + "/accept", ""},
 		"decline":  {"POST", base + "/decline", `{"reason":"no"}`},
@@ -417,6 +418,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	// body the state refuses (409/422), so the matrix leaves it as it was.
 	want := map[string]map[string]int{
 		"list":     {"none": 401, "hospital": 200, "other hospital": 200, "manufacturer": 200, "other manufacturer": 200, "donor": 200, "regulator": 200, "operator": 403},
+		"stats":    {"none": 401, "hospital": 403, "other hospital": 403, "manufacturer": 403, "other manufacturer": 403, "donor": 403, "regulator": 200, "operator": 403},
 		"get":      {"none": 401, "hospital": 200, "other hospital": 404, "manufacturer": 200, "other manufacturer": 404, "donor": 404, "regulator": 200, "operator": 403},
 		"accept":   {"none": 401, "hospital": 403, "other hospital": 403, "manufacturer": 200, "other manufacturer": 404, "donor": 404, "regulator": 403, "operator": 403},
 		"decline":  {"none": 401, "hospital": 403, "other hospital": 403, "manufacturer": 200, "other manufacturer": 404, "donor": 404, "regulator": 403, "operator": 403},
@@ -427,7 +429,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	// Order matters only for the cells that succeed: accept, then decline
 	// (the allocation is then declined, so dispatch/receipt/cancel are 409).
-	for _, route := range []string{"list", "get", "accept", "decline", "dispatch", "receipt", "cancel", "override"} {
+	for _, route := range []string{"list", "stats", "get", "accept", "decline", "dispatch", "receipt", "cancel", "override"} {
 		c := routes[route]
 		for who, tok := range tokens {
 			got, body := w.call(c.method, c.path, tok, c.body)
@@ -440,6 +442,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if got := w.list(tokens[who], ""); len(got) != 0 {
 			t.Errorf("%s lists someone else's allocations: %v", who, got)
 		}
+	}
+	// The statistics count the decline against the manufacturer.
+	_, body := w.call("GET", "/v1/allocations/stats", reg.Token, "")
+	rows, _ := body["items"].([]any)
+	if len(rows) != 1 {
+		t.Fatalf("stats: %v", body)
+	}
+	row := rows[0].(map[string]any)
+	if row["source_org_id"] != manu.ID || row["source_kind"] != "capacity" || row["total"] != 1.0 || row["declined"] != 1.0 || row["accepted"] != 0.0 {
+		t.Errorf("stats row: %v", row)
 	}
 }
 

@@ -192,6 +192,11 @@ func (c *Client) Allocations(ctx context.Context, token, status string, max int)
 	return getAll[domain.Allocation](ctx, c, token, "/v1/allocations", q, max)
 }
 
+// AllocationStats is GET /v1/allocations/stats, every page up to max.
+func (c *Client) AllocationStats(ctx context.Context, token string, max int) ([]domain.SourceStats, bool, error) {
+	return getAll[domain.SourceStats](ctx, c, token, "/v1/allocations/stats", nil, max)
+}
+
 // Allocation is GET /v1/allocations/{id}.
 func (c *Client) Allocation(ctx context.Context, token, id string) (domain.Allocation, error) {
 	var a domain.Allocation
