@@ -135,6 +135,10 @@ func TestPartitions(t *testing.T) {
 		code, body := w.via(d1, "GET", "/v1/allocations?limit=200", reg.Token, "")
 		return code == 200 && len(body["items"].([]any)) == 4
 	}, "the devices instance reads the masks partition's allocations too")
+	// So do its statistics: every partition's allocations are counted.
+	if code, body := w.via(d1, "GET", "/v1/allocations/stats", reg.Token, ""); code != 200 || sumTotals(body) != 4 {
+		t.Fatalf("statistics on the devices instance: %d %v", code, body)
+	}
 	var vent, mask map[string]any
 	for _, a := range all {
 		switch a["source_id"] {
@@ -304,4 +308,12 @@ func TestOverlappingPartitionStandsBy(t *testing.T) {
 	}
 	w.stop()
 	testkit.Eventually(t, wait, func() bool { return p.m.Ready(context.Background()) == nil }, "the masks partition active once the old layout stopped")
+}
+
+func sumTotals(body map[string]any) int {
+	n := 0
+	for _, it := range body["items"].([]any) {
+		n += int(it.(map[string]any)["total"].(float64))
+	}
+	return n
 }
