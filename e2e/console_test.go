@@ -103,6 +103,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		if hubei != "2000" {
 			t.Errorf("Hubei's n95 open demand %q, want 2000", hubei)
 		}
+		if name := eval[string](t, tab, fmt.Sprintf(`document.querySelector('#manufacturers tr[data-org=%q] th a').textContent`, p.mfrID)); name != "Suzhou Mask Works" {
+			t.Errorf("the manufacturer is shown as %q", name)
+		}
 		declines := eval[string](t, tab, fmt.Sprintf(`document.querySelector('#manufacturers tr[data-org=%q] [data-field="declined"]').textContent`, p.mfrID))
 		if declines != "1" {
 			t.Errorf("Suzhou's declines on the page %q, want 1", declines)
@@ -165,7 +168,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	t.Run("a declined allocation's story", func(t *testing.T) {
 		step(t, tab, "open its story", chromedp.Navigate(base+"/console/allocations/"+declined), chromedp.WaitVisible(chromedp.CSS(`#decision`)))
 		text := eval[string](t, tab, `document.getElementById('main').innerText`)
-		for _, want := range []string{"declined", "the line is booked for another order", needID, p.hospID, p.mfrID, "5000 available"} {
+		for _, want := range []string{"declined", "the line is booked for another order", needID, p.hospID, p.mfrID, "Wuhan Designated Hospital", "Suzhou Mask Works", "5000 available"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the story lacks %q:\n%s", want, text)
 			}

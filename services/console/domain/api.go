@@ -9,7 +9,7 @@ import (
 // The services' answers, as API.md and contracts/openapi give them; only
 // the fields the console shows.
 
-// Me is GET /v1/me.
+// Me is GET /v1/me; GET /v1/orgs lists the same shape.
 type Me struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`

@@ -122,6 +122,18 @@ func (h handlers) fail(c echo.Context, err error, title, back string) error {
 	return h.pages.render(c, status, "refused", h.base(c, title, "", problemOf(err), back))
 }
 
+// named adds organizations' names to v. Names are a convenience: a page
+// whose names cannot be read still shows the ids (an ended session is
+// noticed by the page's own calls).
+func (h handlers) named(c echo.Context, v view) view {
+	names, err := h.app.OrgNames(c.Request().Context(), session(c).Token)
+	if err != nil {
+		h.log.WarnContext(c.Request().Context(), "organization names", "err", err)
+	}
+	v.Names = names
+	return v
+}
+
 func (h handlers) base(c echo.Context, title, nav string, p *problem, data any) view {
 	s := session(c)
 	return view{Title: title, Nav: nav, CSRF: s.CSRF, Me: s, Error: p, Data: data, Flash: flash(c.QueryParam("done"))}
@@ -185,7 +197,7 @@ func (h handlers) overview(c echo.Context) error {
 	if err != nil {
 		return h.fail(c, err, "Supply and demand", "/console/")
 	}
-	v := h.base(c, "Supply and demand", "overview", nil, o)
+	v := h.named(c, h.base(c, "Supply and demand", "overview", nil, o))
 	v.Extra = days(h.app.StaleAfter)
 	v.Provinces = provinceOptions()
 	return h.pages.render(c, http.StatusOK, "overview", v)
@@ -279,7 +291,7 @@ func (h handlers) anomaliesPage(c echo.Context, status int, p *problem) error {
 	if err != nil {
 		return h.fail(c, err, "Anomalies", "/console/anomalies")
 	}
-	return h.pages.render(c, status, "anomalies", h.base(c, "Anomalies", "anomalies", p, anomaliesData{Anomalies: xs, More: more}))
+	return h.pages.render(c, status, "anomalies", h.named(c, h.base(c, "Anomalies", "anomalies", p, anomaliesData{Anomalies: xs, More: more})))
 }
 
 func (h handlers) reviewAnomaly(c echo.Context) error {
@@ -358,7 +370,7 @@ func (h handlers) storyPage(c echo.Context, status int, p *problem, reason strin
 	if err != nil {
 		return h.fail(c, err, "Allocation", "/console/allocations")
 	}
-	return h.pages.render(c, status, "story", h.base(c, "Allocation "+s.Allocation.ID, "allocations", p, storyData{Story: s, Reason: reason}))
+	return h.pages.render(c, status, "story", h.named(c, h.base(c, "Allocation "+s.Allocation.ID, "allocations", p, storyData{Story: s, Reason: reason})))
 }
 
 func (h handlers) cancelAllocation(c echo.Context) error {

@@ -121,6 +121,8 @@ type view struct {
 	Data   any
 	// Extra is a page's small extra (a threshold in words).
 	Extra string
+	// Names are organizations' names by id, where the page names them.
+	Names map[string]string
 	// Choices for the forms' selects.
 	Items     []option
 	Provinces []option

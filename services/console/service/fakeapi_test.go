@@ -139,6 +139,11 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		"quantity": 500, "source_kind": "capacity", "source_id": "cap_1", "source_org_id": "org_m1", "source_region": "330100", "status": "accepted",
 		"decided_by": "policy/v1", "reason": "rule 2: critical need, nearest source", "created_at": reportedAt, "updated_at": reportedAt}
 	switch r.Method + " " + path {
+	case "GET /v1/orgs":
+		answer(w, 200, list(
+			map[string]any{"id": "org_m1", "name": "Suzhou Mask Works", "role": "manufacturer", "region": "320500"},
+			map[string]any{"id": "org_h1", "name": "Wuhan Jinyintan Hospital", "role": "hospital", "region": "420100"},
+		))
 	case "GET /v1/capacity":
 		answer(w, 200, list(
 			map[string]any{"id": "cap_1", "manufacturer_id": "org_m1", "item": "n95-respirator", "region": "330100", "available_now": 1000, "daily_rate": 200, "reserved": 500, "remaining": 500, "reported_at": reportedAt},

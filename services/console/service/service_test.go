@@ -142,12 +142,12 @@ func TestEveryPageRendersForARegulator(t *testing.T) {
 		want []string
 	}{
 		{"/console/?province=330000", []string{`<table id="daily">`, `Supply per day, last 7 days: Zhejiang`, `value="330000" selected`, `data-field="reported">1<`}},
-		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`, `<table id="supply">`, "Nationwide", "Hubei", "no</strong>: 10 days of output to cover", `data-org="org_m2"`, "<strong>stale</strong>", `data-field="declined">1<`}},
+		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`, `<table id="supply">`, "Nationwide", "Hubei", "no</strong>: 10 days of output to cover", `data-org="org_m2"`, ">Suzhou Mask Works</a>", "<strong>stale</strong>", `data-field="declined">1<`}},
 		{"/console/feed", []string{`<table id="feed"`, "aidflow.matcher.allocation_accepted.v1", `data-after="8"`, `<label for="f-item">`, "console.js"}},
 		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected`, `value="420000" selected`}},
-		{"/console/anomalies", []string{"received_over_consumption", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "Mark reviewed"}},
+		{"/console/anomalies", []string{"Wuhan Jinyintan Hospital <a", "received_over_consumption", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "Mark reviewed"}},
 		{"/console/allocations", []string{`<form method="post" action="/console/allocations"`, `<label for="o-reason">Written reason</label>`, `href="/console/allocations/alloc_1"`}},
-		{"/console/allocations/alloc_1", []string{"rule 2: critical need, nearest source", "policy/v1", "allocation_accepted", "1000 available, 500 reserved", `<label for="c-reason">`}},
+		{"/console/allocations/alloc_1", []string{"Suzhou Mask Works <a", "Wuhan Jinyintan Hospital <a", "rule 2: critical need, nearest source", "policy/v1", "allocation_accepted", "1000 available, 500 reserved", `<label for="c-reason">`}},
 		{"/console/audit?verify=1&event_id=evt_7", []string{`<dd data-field="size">42</dd>`, `<dd data-field="ok">yes</dd>`, "aGFzaDE=", "at index 7"}},
 		{"/console/audit?event_id=evt_nope", []string{"this event is not recorded in the log"}},
 	} {
@@ -480,5 +480,17 @@ func TestAnAPIThatDoesNotAnswer(t *testing.T) {
 	logs := c.logs.String()
 	if !strings.Contains(logs, "API call failed") || strings.Contains(logs, regulatorToken) {
 		t.Fatalf("logs:\n%s", logs)
+	}
+}
+
+func TestPagesShowIdsWhenNamesCannotBeRead(t *testing.T) {
+	c := boot(t, false)
+	c.signedIn()
+	c.api.Refuse("GET /v1/orgs", http.StatusForbidden, "regulators and operators only")
+	for _, path := range []string{"/console/", "/console/allocations/alloc_1", "/console/anomalies"} {
+		p := c.get(path)
+		if p.status != http.StatusOK || strings.Contains(p.body, "Suzhou Mask Works") || !strings.Contains(p.body, "<code>org_") {
+			t.Errorf("GET %s without names: %d\n%s", path, p.status, p.body)
+		}
 	}
 }

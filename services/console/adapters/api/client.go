@@ -156,6 +156,11 @@ func (c *Client) Me(ctx context.Context, token string) (domain.Me, error) {
 	return m, err
 }
 
+// Orgs is GET /v1/orgs (operators and regulators), every page up to max.
+func (c *Client) Orgs(ctx context.Context, token string, max int) ([]domain.Me, bool, error) {
+	return getAll[domain.Me](ctx, c, token, "/v1/orgs", nil, max)
+}
+
 // Capacity is GET /v1/capacity, every page up to max.
 func (c *Client) Capacity(ctx context.Context, token string, max int) ([]domain.Capacity, bool, error) {
 	return getAll[domain.Capacity](ctx, c, token, "/v1/capacity", nil, max)
