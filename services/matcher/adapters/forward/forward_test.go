@@ -116,3 +116,33 @@ func TestForwardTimeout(t *testing.T) {
 		t.Fatalf("a holder too slow: %v", err)
 	}
 }
+
+// BenchmarkForward is the cost forwarding adds to a command: one request
+// and its answer over (embedded) NATS, to a handler that does nothing.
+func BenchmarkForward(b *testing.B) {
+	nc, err := nats.Connect(testkit.NATS(b).URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	ctx := context.Background()
+	stop, err := forward.Serve(ctx, nc, "db1", []string{"ventilator"}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"accepted"}`)
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer stop()
+	c := forward.Client{NC: nc, Deployment: "db1", Timeout: 5 * time.Second}
+	req := httptest.NewRequest("POST", "/v1/allocations/a/accept", nil)
+	req.Header.Set("Authorization", "Bearer aft1.token")
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := c.Forward(ctx, "ventilator", req, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = res.Body.Close()
+	}
+}
