@@ -161,8 +161,10 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	claim := lease.Claim{Holder: cmp.Or(cfg.Holder, holderID()), Partition: part.Name, Items: part.Items}
 	m := &Main{P: p, App: a, Lease: lease.New(kv, LeaseKey(part.Name, cfg.Platform.MongoDB), claim, ttl)}
 	m.Lease.OnRefused = func(err error) {
-		m.refused.Store(err.Error())
-		p.Log.ErrorContext(ctx, "matcher lease refused: an overlapping partition is active", "err", err)
+		// Said once per reason, not on every try (every third of the TTL).
+		if prev, _ := m.refused.Swap(err.Error()).(string); prev != err.Error() {
+			p.Log.ErrorContext(ctx, "matcher lease refused: an overlapping partition is active; standing by", "err", err)
+		}
 	}
 	a.Active = m.Lease.Held
 	var parts *ports.Partitions
