@@ -49,6 +49,10 @@ type App struct {
 	// allocations into it and the service feeds it the other partitions'
 	// (Partitioned).
 	View *domain.Book
+	// WholeItems makes every run give the policy the whole item instead
+	// of what changed since the item's last run (domain.Book.MarketToMatch).
+	// The decisions are the same; the tests compare the two.
+	WholeItems bool
 
 	mu sync.Mutex
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aidflow/aidflow/services/matcher/domain"
 	"github.com/aidflow/aidflow/services/matcher/domain/policy"
@@ -19,12 +20,27 @@ import (
 // nothing decided is lost. Should an id be taken all the same (the book
 // missed a write), the stored allocation is read back into the book and
 // the run fails, to be retried by the consumer from the corrected state.
-func (a *App) matchItem(ctx context.Context, trig Trigger, item string) error {
+//
+// Incremental: a run gives the policy only the part of the item that
+// changed since its last run that day, when that run succeeded (see
+// domain.Book.MarketToMatch); the decisions are those of the whole item.
+// Any failure makes the next run look at the whole item.
+func (a *App) matchItem(ctx context.Context, trig Trigger, item string) (err error) {
 	if err := a.standby(); err != nil {
 		return err
 	}
-	needs, offers := a.Book.Market(item)
-	decisions := policy.Match(needs, offers, Today(trig.Time))
+	today := Today(trig.Time)
+	defer func() {
+		if err != nil {
+			a.Book.Unsettle(item)
+		} else {
+			a.Book.Settle(item, today)
+		}
+	}()
+	needs, offers, decisions := a.decide(item, today)
+	if len(decisions) == 0 {
+		return nil
+	}
 	if err := policy.Check(needs, offers, decisions); err != nil {
 		return fmt.Errorf("match %s after event %s: %w", item, trig.EventID, err)
 	}
@@ -53,6 +69,43 @@ func (a *App) matchItem(ctx context.Context, trig Trigger, item string) error {
 			"source_id", al.SourceID, "quantity", al.Quantity, "status", al.Status)
 	}
 	return a.checkConserved(needs, offers, decisions)
+}
+
+// firstRanks is how many needs, in rank order, an incremental run first
+// gives the policy (domain.Book.MarketToMatch); it asks for eight times as
+// many while units are left over.
+var firstRanks = 64
+
+// decide runs the policy for an item on the day today over what
+// domain.Book.MarketToMatch says it must see, or over the whole item
+// (WholeItems).
+func (a *App) decide(item string, today time.Time) ([]policy.Need, []policy.Offer, []policy.Decision) {
+	if a.WholeItems {
+		needs, offers := a.Book.Market(item)
+		return needs, offers, policy.Match(needs, offers, today)
+	}
+	for limit := firstRanks; ; limit *= 8 {
+		needs, offers, complete := a.Book.MarketToMatch(item, today, limit)
+		if len(needs) == 0 || len(offers) == 0 {
+			return nil, nil, nil
+		}
+		decisions := policy.Match(needs, offers, today)
+		if complete || unitsLeft(offers, decisions) == 0 {
+			return needs, offers, decisions
+		}
+	}
+}
+
+// unitsLeft is what the offers have left after the decisions.
+func unitsLeft(offers []policy.Offer, decisions []policy.Decision) int64 {
+	var n int64
+	for _, o := range offers {
+		n += max(o.Remaining, 0)
+	}
+	for _, d := range decisions {
+		n -= d.Quantity
+	}
+	return n
 }
 
 // checkConserved verifies, after the writes, that every need and source a

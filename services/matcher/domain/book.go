@@ -21,7 +21,7 @@ type Book struct {
 	needs     map[string]*Need
 	offers    map[string]*Offer
 	allocs    map[string]*Allocation
-	stock     map[string]Stock // by Stock.Key
+	stock     map[stockKey]Stock
 
 	needsByItem    map[string][]string // sorted ids
 	offersByItem   map[string][]string
@@ -34,16 +34,24 @@ type Book struct {
 	listByOrg      map[string][]string // org (hospital or source) -> list keys, sorted
 	listKeyOfAlloc map[string]string
 	mirror         *Book
+
+	// What an incremental run needs (settled.go): per item, the open
+	// needs that lack units and the offers that have some, and what
+	// changed since the item was last settled.
+	wanting   map[string]*needQueue      // item -> need ids
+	withUnits map[string]map[string]bool // item -> offer ids
+	settled   map[string]*itemChanges
 }
 
 // NewBook returns an empty book.
 func NewBook() *Book {
 	return &Book{
 		hospitals: map[string]Hospital{}, needs: map[string]*Need{}, offers: map[string]*Offer{}, allocs: map[string]*Allocation{},
-		stock:       map[string]Stock{},
+		stock:       map[stockKey]Stock{},
 		needsByItem: map[string][]string{}, offersByItem: map[string][]string{}, allocsByNeed: map[string][]string{},
 		allocsByOffer: map[string][]string{}, runCount: map[string]int{}, proposed: map[string]bool{},
 		needsByHosp: map[string][]string{}, listByOrg: map[string][]string{}, listKeyOfAlloc: map[string]string{},
+		wanting: map[string]*needQueue{}, withUnits: map[string]map[string]bool{}, settled: map[string]*itemChanges{},
 	}
 }
 
@@ -56,8 +64,12 @@ type Snapshot struct {
 	Stock       []Stock
 }
 
-// Load fills the book from a snapshot.
+// Load fills the book from a snapshot. Every item is matched whole again
+// on its next run: the store may hold what another instance wrote.
 func (b *Book) Load(s Snapshot) {
+	b.mu.Lock()
+	clear(b.settled)
+	b.mu.Unlock()
 	for _, h := range s.Hospitals {
 		b.PutHospital(h)
 	}
@@ -75,18 +87,27 @@ func (b *Book) Load(s Snapshot) {
 	}
 }
 
+// stockKey finds a hospital's stock report of an item without building a
+// string (Stock.Key) on the hot path.
+type stockKey struct{ hospitalID, item string }
+
 // PutStock stores or replaces a hospital's stock report of an item.
 func (b *Book) PutStock(s Stock) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.stock[s.Key()] = s
+	b.stock[stockKey{s.HospitalID, s.Item}] = s
+	for _, id := range b.needsByHosp[s.HospitalID] {
+		if n := b.needs[id]; n.Item == s.Item {
+			b.requeue(n)
+		}
+	}
 }
 
 // Stock returns a hospital's latest stock report of an item.
 func (b *Book) Stock(hospitalID, item string) (Stock, bool) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	s, ok := b.stock[Stock{HospitalID: hospitalID, Item: item}.Key()]
+	s, ok := b.stock[stockKey{hospitalID, item}]
 	return s, ok
 }
 
@@ -111,6 +132,9 @@ func (b *Book) PutHospital(h Hospital) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.hospitals[h.ID] = h
+	for _, id := range b.needsByHosp[h.ID] {
+		b.requeue(b.needs[id])
+	}
 }
 
 // Hospital returns a hospital.
@@ -129,6 +153,7 @@ func (b *Book) PutNeed(n Need) {
 	b.needs[n.ID] = &n
 	b.needsByItem[n.Item] = insertSorted(b.needsByItem[n.Item], n.ID)
 	b.needsByHosp[n.HospitalID] = insertSorted(b.needsByHosp[n.HospitalID], n.ID)
+	b.changedNeed(&n)
 }
 
 // Need returns a need.
@@ -163,6 +188,7 @@ func (b *Book) PutOffer(o Offer) {
 	defer b.mu.Unlock()
 	b.offers[o.ID] = &o
 	b.offersByItem[o.Item] = insertSorted(b.offersByItem[o.Item], o.ID)
+	b.changedOffer(&o)
 }
 
 // Offer returns an offer.
@@ -236,6 +262,19 @@ func (b *Book) putAllocation(a Allocation) {
 	} else {
 		delete(b.proposed, a.ID)
 	}
+	if !existed {
+		b.allocsByNeed[a.NeedID] = insertSorted(b.allocsByNeed[a.NeedID], a.ID)
+		b.allocsByOffer[a.SourceID] = insertSorted(b.allocsByOffer[a.SourceID], a.ID)
+		if a.RunID != "" {
+			b.runCount[runKey(a.RunID, a.Item)]++
+		}
+	}
+	if n := b.needs[a.NeedID]; n != nil {
+		b.changedNeed(n)
+	}
+	if o := b.offers[a.SourceID]; o != nil {
+		b.changedOffer(o)
+	}
 	if existed {
 		if old.CreatedAt.Equal(a.CreatedAt) {
 			return
@@ -244,12 +283,6 @@ func (b *Book) putAllocation(a Allocation) {
 		b.listAll = removeSorted(b.listAll, k)
 		b.listByOrg[old.HospitalID] = removeSorted(b.listByOrg[old.HospitalID], k)
 		b.listByOrg[old.SourceOrgID] = removeSorted(b.listByOrg[old.SourceOrgID], k)
-	} else {
-		b.allocsByNeed[a.NeedID] = insertSorted(b.allocsByNeed[a.NeedID], a.ID)
-		b.allocsByOffer[a.SourceID] = insertSorted(b.allocsByOffer[a.SourceID], a.ID)
-		if a.RunID != "" {
-			b.runCount[runKey(a.RunID, a.Item)]++
-		}
 	}
 	k := listKey(&a)
 	b.listKeyOfAlloc[a.ID] = k
@@ -483,18 +516,35 @@ func (b *Book) PolicyOffer(id string) (policy.Offer, bool) {
 }
 
 func (b *Book) policyNeed(n *Need) policy.Need {
+	pn := b.rankedNeed(n)
+	pn.AcceptedStandards = slices.Clone(n.AcceptedStandards)
+	pn.Remaining = b.needRemaining(n.ID)
+	pn.Excluded = b.excluded(n.ID)
+	return pn
+}
+
+// rankedNeed is a need as the policy ranks it and judges who may serve it
+// (policy.RankOf, policy.MayServe), without what it lacks and whom it
+// excluded, which cost a walk over its allocations. It shares the need's
+// standards: read only.
+func (b *Book) rankedNeed(n *Need) policy.Need {
 	ft := "general"
 	if h, ok := b.hospitals[n.HospitalID]; ok && h.FacilityType != "" {
 		ft = h.FacilityType
 	}
-	st, hasStock := b.stock[Stock{HospitalID: n.HospitalID, Item: n.Item}.Key()]
+	st, hasStock := b.stock[stockKey{n.HospitalID, n.Item}]
 	return policy.Need{
 		HasStock: hasStock, StockOnHand: st.OnHand, DailyConsumption: st.DailyConsumption,
 		ID: n.ID, HospitalID: n.HospitalID, Item: n.Item, Region: n.Region, FacilityType: ft,
-		Urgency: n.Urgency, NeededBy: n.NeededBy, AcceptedStandards: slices.Clone(n.AcceptedStandards),
-		Cancelled: n.Status == NeedCancelled, Stale: n.Status == NeedStale, Remaining: b.needRemaining(n.ID),
-		Excluded: b.excluded(n.ID),
+		Urgency: n.Urgency, NeededBy: n.NeededBy, AcceptedStandards: n.AcceptedStandards,
+		Cancelled: n.Status == NeedCancelled, Stale: n.Status == NeedStale,
 	}
+}
+
+// servedNeed is the least of a need policy.MayServe reads: cheaper still
+// than rankedNeed, for scanning every need of an item.
+func servedNeed(n *Need) policy.Need {
+	return policy.Need{ID: n.ID, HospitalID: n.HospitalID, Item: n.Item, Region: n.Region, NeededBy: n.NeededBy, AcceptedStandards: n.AcceptedStandards}
 }
 
 // excluded lists the sources that gave a need's units back (declined,
@@ -516,9 +566,16 @@ func (b *Book) excluded(needID string) []string {
 }
 
 func (b *Book) policyOffer(o *Offer) policy.Offer {
+	po := servingOffer(o)
+	po.Remaining = b.offerRemaining(o.ID)
+	return po
+}
+
+// servingOffer is an offer as policy.MayServe reads it, without what it
+// has left (a walk over its allocations).
+func servingOffer(o *Offer) policy.Offer {
 	return policy.Offer{
 		ID: o.ID, Kind: o.Kind, OrgID: o.OrgID, Item: o.Item, Region: o.Region, Standard: o.Standard,
-		Remaining: b.offerRemaining(o.ID), DirectedHospitalID: o.DirectedHospitalID,
-		DirectedRegion: o.DirectedRegion, LeadTimeDays: o.LeadTimeDays,
+		DirectedHospitalID: o.DirectedHospitalID, DirectedRegion: o.DirectedRegion, LeadTimeDays: o.LeadTimeDays,
 	}
 }

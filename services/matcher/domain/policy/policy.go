@@ -231,9 +231,34 @@ func Admissible(n Need, o Offer) bool {
 // distance, counted from today, not after needed-by. A need without a
 // usable date, or already overdue, takes any source.
 func CanArrive(n Need, o Offer, today time.Time) bool {
-	m := &market{today: civil(today), dist: map[[2]string]float64{}}
-	ns := &needState{Need: &n, tier: tierOf(&n, m.today)}
-	return m.arrives(ns, &offerState{Offer: &o})
+	due := dueDays(n.NeededBy, civil(today))
+	if due == noDue || due < 0 {
+		return true
+	}
+	km, ok := regions.DistanceKm(o.Region, n.Region)
+	if !ok {
+		return false
+	}
+	d, ok := arrivalDays(km, o.LeadTimeDays)
+	return ok && d <= due
+}
+
+// CanServe reports whether offer o can give need n units on the day today:
+// the need is open and lacks units, the offer has some, it may serve the
+// need (Eligible) and it arrives in time (CanArrive). Match decides
+// nothing when no pair of its market can serve, and a need or an offer
+// that is in no such pair takes no part in any decision: Match over a
+// market without them decides exactly what it decides with them. That is
+// what lets the matcher run the policy over the part of an item an event
+// changed instead of the whole item.
+func CanServe(n Need, o Offer, today time.Time) bool {
+	return open(&n) && o.Remaining > 0 && MayServe(n, o, today) && !slices.Contains(n.Excluded, o.ID)
+}
+
+// MayServe is CanServe without units and exclusions: whether o may serve
+// n on the day today at all (Admissible and CanArrive).
+func MayServe(n Need, o Offer, today time.Time) bool {
+	return Admissible(n, o) && CanArrive(n, o, today)
 }
 
 // InRegion reports whether region code r lies in area: the same code, or
@@ -280,11 +305,7 @@ func (a tier) compare(b tier) int {
 // arrival is when a source's units would reach a need: its lead time plus
 // the transit estimate, in days from today; ok false when unknown.
 func (m *market) arrival(n *needState, o *offerState) (int, bool) {
-	t, ok := TransitDays(m.distance(o.Region, n.Region))
-	if !ok {
-		return 0, false
-	}
-	return max(o.LeadTimeDays, 0) + t, true
+	return arrivalDays(m.distance(o.Region, n.Region), o.LeadTimeDays)
 }
 
 // arrives reports whether a source can reach a need by its needed-by date.
@@ -297,6 +318,68 @@ func (m *market) arrives(n *needState, o *offerState) bool {
 	}
 	d, ok := m.arrival(n, o)
 	return ok && d <= n.tier.due
+}
+
+// Rank is a need's place in the order Match serves needs on a day: its
+// tier (urgency class, frontline, needed-by window). Needs of equal rank
+// are served together; Match serves a rank only after every lower one, and
+// what it decides for a rank does not depend on the needs of higher ones.
+type Rank struct{ t tier }
+
+// RankOf is need n's rank on the day today.
+func RankOf(n Need, today time.Time) Rank { return Rank{tierOf(&n, civil(today))} }
+
+// Compare orders ranks: negative when r is served before o.
+func (r Rank) Compare(o Rank) int { return r.t.compare(o.t) }
+
+// Order is what ranks a need whatever the day: its urgency class (after
+// days of supply), frontline or not, and its needed-by date. Needs taken
+// in Order come in rank order on every day (the window is a step function
+// of the date), and needs of one Order have one rank on any day: a caller
+// can keep needs sorted once and read them rank by rank.
+type Order struct {
+	urgency, frontier int
+	// due is the needed-by date; undated needs (no usable date) come
+	// after every dated one.
+	undated bool
+	due     time.Time
+}
+
+// OrderOf is need n's Order.
+func OrderOf(n Need) Order {
+	t := tierOf(&n, time.Time{})
+	o := Order{urgency: t.urgency, frontier: t.frontier, undated: t.due == noDue}
+	if !o.undated {
+		o.due, _ = time.Parse(time.DateOnly, n.NeededBy)
+	}
+	return o
+}
+
+// Compare orders needs: negative when a ranks before b on every day, or
+// on the same rank.
+func (a Order) Compare(b Order) int {
+	return cmp.Or(cmp.Compare(a.urgency, b.urgency), cmp.Compare(a.frontier, b.frontier), compareBool(a.undated, b.undated), a.due.Compare(b.due))
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// RankOn is the rank of needs of this Order on the day today: the same
+// as RankOf for each of them.
+func (a Order) RankOn(today time.Time) Rank {
+	t := tier{urgency: a.urgency, frontier: a.frontier, window: math.MaxInt32, due: noDue}
+	if !a.undated {
+		t.due = daysBetween(civil(today), a.due)
+		t.window = floorDiv(t.due, WindowDays)
+	}
+	return Rank{t}
 }
 
 func urgencyRank(u string) int {
@@ -332,16 +415,35 @@ func tierOf(n *Need, today time.Time) tier {
 	if Frontline(n.FacilityType) {
 		t.frontier = 0
 	}
-	due, err := time.Parse(time.DateOnly, n.NeededBy)
-	if err != nil {
+	t.due = dueDays(n.NeededBy, today)
+	if t.due == noDue {
 		t.window = math.MaxInt32 // no usable date: after every dated need
-		t.due = noDue
 		return t
 	}
-	days := int(due.Sub(today).Hours() / 24)
-	t.window = floorDiv(days, WindowDays)
-	t.due = days
+	t.window = floorDiv(t.due, WindowDays)
 	return t
+}
+
+// dueDays is the days from today (a civil date) to a needed-by date, noDue
+// when it is not a usable date.
+func dueDays(neededBy string, today time.Time) int {
+	due, err := time.Parse(time.DateOnly, neededBy)
+	if err != nil {
+		return noDue
+	}
+	return daysBetween(today, due)
+}
+
+func daysBetween(today, due time.Time) int { return int(due.Sub(today).Hours() / 24) }
+
+// arrivalDays is a source's lead time plus the transit over km; ok false
+// when the distance is unknown.
+func arrivalDays(km float64, leadTimeDays int) (int, bool) {
+	t, ok := TransitDays(km)
+	if !ok {
+		return 0, false
+	}
+	return max(leadTimeDays, 0) + t, true
 }
 
 func floorDiv(a, b int) int {
@@ -531,16 +633,22 @@ func (m *market) solve() []Decision {
 	slices.SortFunc(m.needs, func(a, b *needState) int {
 		return cmp.Or(a.tier.compare(b.tier), cmp.Compare(a.ID, b.ID))
 	})
-	for _, n := range m.needs {
-		n.list = m.eligible(n)
-	}
 	m.index = map[pair]int{}
-	for start := 0; start < len(m.needs); {
+	units := int64(0)
+	for _, o := range m.offers {
+		units += o.left
+	}
+	for start := 0; start < len(m.needs) && units > 0; {
 		end := start + 1
 		for end < len(m.needs) && m.needs[end].tier.compare(m.needs[start].tier) == 0 {
 			end++
 		}
-		m.fillTier(m.needs[start:end])
+		// Lists are built per tier, when first needed: once every unit is
+		// given, the tiers after decide nothing and cost nothing.
+		for _, n := range m.needs[start:end] {
+			n.list = m.eligible(n)
+		}
+		units -= m.fillTier(m.needs[start:end])
 		start = end
 	}
 	return m.out
@@ -551,8 +659,8 @@ func (m *market) solve() []Decision {
 // it when the supply within reach covers the tier), then lets each need
 // take its target from its nearest sources. Rounds repeat until nothing
 // more can move, so units a need could not use (another standard, a
-// direction) go to those that can.
-func (m *market) fillTier(ns []*needState) {
+// direction) go to those that can. It returns the units it gave.
+func (m *market) fillTier(ns []*needState) (given int64) {
 	for {
 		var active []*needState
 		var want int64
@@ -581,7 +689,7 @@ func (m *market) fillTier(ns []*needState) {
 			}
 		}
 		if len(active) == 0 {
-			return
+			return given
 		}
 		// With one need left there is nothing to share: it takes all it can.
 		scarce := supply < want && len(active) > 1
@@ -608,15 +716,14 @@ func (m *market) fillTier(ns []*needState) {
 				}
 			}
 		}
-		moved := false
+		moved := int64(0)
 		for i, n := range active {
-			if m.take(n, targets[i], scarce) {
-				moved = true
-			}
+			moved += m.take(n, targets[i], scarce)
 		}
-		if !moved {
-			return
+		if moved == 0 {
+			return given
 		}
+		given += moved
 	}
 }
 
@@ -649,8 +756,7 @@ func (m *market) quantity(want, needLeft, offerLeft int64) int64 {
 	return q / m.pack * m.pack
 }
 
-func (m *market) take(n *needState, want int64, scarce bool) bool {
-	moved := false
+func (m *market) take(n *needState, want int64, scarce bool) (moved int64) {
 	for _, r := range n.list.live() {
 		o := r.o
 		if !n.list.fits(r) {
@@ -666,7 +772,7 @@ func (m *market) take(n *needState, want int64, scarce bool) bool {
 		n.left -= q
 		o.left -= q
 		want -= q
-		moved = true
+		moved += q
 		m.record(n, o, q, scarce)
 	}
 	return moved

@@ -205,49 +205,57 @@ func TestCheckCatchesViolations(t *testing.T) {
 	}
 }
 
-// TestRandomMarkets checks, on random markets, that the invariants hold,
-// that the input order does not matter, and that no supply is left unused
-// while a need it could serve still lacks a pack or more.
-func TestRandomMarkets(t *testing.T) {
+// randomMarket is a small market of the three test items over five
+// regions: stale needs, wider standards, exclusions, lead times, directed
+// donations.
+func randomMarket(r *rand.Rand) ([]policy.Need, []policy.Offer) {
 	items := []string{"n95-respirator", "ventilator", "surgical-mask"}
 	regionsList := []string{"420100", "330100", "110000", "440300", "420000"}
 	urg := []string{policy.Critical, policy.High, policy.Normal}
 	fts := []string{"designated", "fever_clinic", "general", "community"}
+	var needs []policy.Need
+	for i := range r.IntN(12) {
+		item := items[r.IntN(len(items))]
+		needs = append(needs, need(fmt.Sprintf("n%02d", i), item, int64(1+r.IntN(400)), func(n *policy.Need) {
+			n.HospitalID = fmt.Sprintf("h%d", r.IntN(4))
+			n.Region = regionsList[r.IntN(len(regionsList))]
+			n.Urgency = urg[r.IntN(3)]
+			n.FacilityType = fts[r.IntN(4)]
+			n.NeededBy = today.AddDate(0, 0, r.IntN(15)-3).Format(time.DateOnly)
+			n.Stale = r.IntN(10) == 0
+			if item == "n95-respirator" && r.IntN(2) == 0 {
+				n.AcceptedStandards = []string{"GB 19083", "GB 2626"}
+			}
+			if r.IntN(5) == 0 {
+				n.Excluded = []string{"o00"}
+			}
+		}))
+	}
+	var offers []policy.Offer
+	for i := range r.IntN(6) {
+		item := items[r.IntN(len(items))]
+		offers = append(offers, offer(fmt.Sprintf("o%02d", i), item, int64(r.IntN(600)), func(o *policy.Offer) {
+			o.Region = regionsList[r.IntN(len(regionsList))]
+			o.LeadTimeDays = r.IntN(4)
+			if item == "n95-respirator" && r.IntN(3) == 0 {
+				o.Standard = "GB 2626"
+			}
+			if r.IntN(4) == 0 {
+				o.Kind = policy.KindDonation
+				o.DirectedHospitalID = fmt.Sprintf("h%d", r.IntN(4))
+			}
+		}))
+	}
+	return needs, offers
+}
+
+// TestRandomMarkets checks, on random markets, that the invariants hold,
+// that the input order does not matter, and that no supply is left unused
+// while a need it could serve still lacks a pack or more.
+func TestRandomMarkets(t *testing.T) {
 	for seed := range uint64(200) {
 		r := rand.New(rand.NewPCG(seed, 7))
-		var needs []policy.Need
-		for i := range r.IntN(12) {
-			item := items[r.IntN(len(items))]
-			needs = append(needs, need(fmt.Sprintf("n%02d", i), item, int64(1+r.IntN(400)), func(n *policy.Need) {
-				n.HospitalID = fmt.Sprintf("h%d", r.IntN(4))
-				n.Region = regionsList[r.IntN(len(regionsList))]
-				n.Urgency = urg[r.IntN(3)]
-				n.FacilityType = fts[r.IntN(4)]
-				n.NeededBy = today.AddDate(0, 0, r.IntN(15)-3).Format(time.DateOnly)
-				n.Stale = r.IntN(10) == 0
-				if item == "n95-respirator" && r.IntN(2) == 0 {
-					n.AcceptedStandards = []string{"GB 19083", "GB 2626"}
-				}
-				if r.IntN(5) == 0 {
-					n.Excluded = []string{"o00"}
-				}
-			}))
-		}
-		var offers []policy.Offer
-		for i := range r.IntN(6) {
-			item := items[r.IntN(len(items))]
-			offers = append(offers, offer(fmt.Sprintf("o%02d", i), item, int64(r.IntN(600)), func(o *policy.Offer) {
-				o.Region = regionsList[r.IntN(len(regionsList))]
-				o.LeadTimeDays = r.IntN(4)
-				if item == "n95-respirator" && r.IntN(3) == 0 {
-					o.Standard = "GB 2626"
-				}
-				if r.IntN(4) == 0 {
-					o.Kind = policy.KindDonation
-					o.DirectedHospitalID = fmt.Sprintf("h%d", r.IntN(4))
-				}
-			}))
-		}
+		needs, offers := randomMarket(r)
 		ds := policy.Match(needs, offers, today)
 		if err := policy.Check(needs, offers, ds); err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
