@@ -169,6 +169,15 @@ type Allocation struct {
 	Reason           string `json:"reason"`
 	// StatusReason is the decline or cancel reason, when there is one.
 	StatusReason string `json:"status_reason,omitempty"`
+	// StatusBy is who made the last change of status when it was not the
+	// source or the hospital: "regulator:<org id>" for a regulator's
+	// cancellation or redirect.
+	StatusBy string `json:"status_by,omitempty"`
+	// RedirectedFrom and RedirectedTo link the two allocations of a
+	// regulator's redirect: the new one names the cancelled one it took
+	// the unshipped units from, the cancelled one names the new one.
+	RedirectedFrom string `json:"redirected_from,omitempty"`
+	RedirectedTo   string `json:"redirected_to,omitempty"`
 	CreatedAt    string `json:"created_at"`
 	UpdatedAt    string `json:"updated_at"`
 	// ExpiresAt is when a proposed capacity allocation expires unless its

@@ -23,6 +23,7 @@ func samples() map[string]events.Payload {
 		Item: "n95-respirator", Quantity: 1000, SourceKind: "capacity", SourceID: "cap-1", SourceOrgID: "org-m1",
 		SourceRegion: "330100", Status: "dispatched", ShippedQuantity: 1000, ReceivedQuantity: 980, DamagedQuantity: 20,
 		DecidedBy: "policy/v1", Reason: "rule 2: critical class", StatusReason: "carrier delay",
+		StatusBy: "regulator:org-r1", RedirectedFrom: "alloc-0", RedirectedTo: "alloc-2",
 		CreatedAt: "2026-03-01T08:00:00Z", UpdatedAt: "2026-03-02T09:30:00.123Z", ExpiresAt: "2026-03-03T08:00:00Z",
 	}
 	s := map[string]events.Payload{

@@ -70,6 +70,17 @@ func (a *App) standby() error {
 	return nil
 }
 
+// ready is ErrStandby on a standby instance; on the active one it first
+// finishes any redirect a crash or a failed write left half done, so that
+// nothing else sees or takes its units twice. Every change starts with
+// it. The caller holds a.mu.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.standby(); err != nil {
+		return err
+	}
+	return a.finishRedirects(ctx)
+}
+
 // New returns the use cases; call Load before anything else.
 func New(repo domain.Repository, ttl time.Duration) *App {
 	if ttl <= 0 {

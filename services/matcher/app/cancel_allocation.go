@@ -12,5 +12,7 @@ import (
 // allocation_cancelled event has the item matched again.
 func (a *App) CancelAllocation(ctx context.Context, actor Actor, id, reason string) (domain.Allocation, error) {
 	return a.change(ctx, id, func(domain.Allocation) bool { return actor.Role == auth.Regulator },
-		func(al *domain.Allocation) (string, error) { return al.Cancel(reason, a.Now()) })
+		func(al *domain.Allocation) (string, error) {
+			return al.Cancel(reason, domain.RegulatorBy(actor.OrgID), a.Now())
+		})
 }

@@ -36,7 +36,7 @@ func isHospital(actor Actor, al domain.Allocation) bool {
 func (a *App) change(ctx context.Context, id string, may func(domain.Allocation) bool, op func(*domain.Allocation) (string, error)) (domain.Allocation, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.standby(); err != nil {
+	if err := a.ready(ctx); err != nil {
 		return domain.Allocation{}, err
 	}
 	al, ok := a.Book.Allocation(id)

@@ -10,7 +10,7 @@ import (
 func (a *App) ExpireAllocations(ctx context.Context) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.standby(); err != nil {
+	if err := a.ready(ctx); err != nil {
 		return 0, err
 	}
 	now := a.Now()

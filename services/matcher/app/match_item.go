@@ -26,7 +26,7 @@ import (
 // domain.Book.MarketToMatch); the decisions are those of the whole item.
 // Any failure makes the next run look at the whole item.
 func (a *App) matchItem(ctx context.Context, trig Trigger, item string) (err error) {
-	if err := a.standby(); err != nil {
+	if err := a.ready(ctx); err != nil {
 		return err
 	}
 	today := Today(trig.Time)

@@ -49,7 +49,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.standby(); err != nil {
+	if err := a.ready(ctx); err != nil {
 		return domain.Allocation{}, err
 	}
 	need, ok := a.Book.PolicyNeed(in.NeedID)
@@ -87,7 +87,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	o, _ := a.Book.Offer(in.SourceID)
 	al, evs := domain.NewAllocation(domain.NewAllocationInput{
 		ID: a.NewOverrideID(), Need: n, Offer: o, Quantity: in.Quantity,
-		DecidedBy: "regulator:" + actor.OrgID, Reason: reason, TTL: a.TTL,
+		DecidedBy: domain.RegulatorBy(actor.OrgID), Reason: reason, TTL: a.TTL,
 	}, a.Now())
 	if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {
 		return domain.Allocation{}, err

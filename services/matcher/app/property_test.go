@@ -160,7 +160,7 @@ func (w *world) command() (string, error) {
 	}
 	reg := app.Actor{OrgID: "reg", Role: auth.Regulator}
 	var err error
-	op := []string{"accept", "decline", "dispatch", "receive", "cancel", "override"}[w.r.IntN(6)]
+	op := []string{"accept", "decline", "dispatch", "receive", "cancel", "override", "redirect"}[w.r.IntN(7)]
 	switch op {
 	case "accept":
 		_, err = w.app.AcceptAllocation(w.ctx, src, al.ID)
@@ -176,6 +176,8 @@ func (w *world) command() (string, error) {
 	case "override":
 		_, err = w.app.OverrideAllocation(w.ctx, reg, app.OverrideInput{NeedID: w.pick(w.needs), SourceKind: al.SourceKind,
 			SourceID: al.SourceID, Quantity: 1 + w.r.Int64N(50), Reason: "by hand"})
+	case "redirect":
+		_, err = w.app.RedirectAllocation(w.ctx, reg, al.ID, app.RedirectInput{NeedID: w.pick(w.needs), Reason: "moved by hand"})
 	}
 	return op + " " + al.ID, err
 }

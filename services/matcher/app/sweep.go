@@ -41,7 +41,7 @@ func (a *App) Sweep(ctx context.Context) error {
 func (a *App) MatchAll(ctx context.Context, trig Trigger) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if err := a.standby(); err != nil {
+	if err := a.ready(ctx); err != nil {
 		return err
 	}
 	for _, item := range a.Book.Items() {

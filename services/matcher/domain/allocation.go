@@ -70,6 +70,14 @@ type Allocation struct {
 	Reason    string
 	// StatusReason is the decline, expiry or cancel reason.
 	StatusReason string
+	// StatusBy is "regulator:<org id>" when a regulator cancelled or
+	// redirected the allocation.
+	StatusBy string
+	// RedirectedFrom, on an allocation a regulator's redirect made, is the
+	// allocation it took the unshipped units from; RedirectedTo, on that
+	// cancelled allocation, is the one that took them.
+	RedirectedFrom string
+	RedirectedTo   string
 	// ReceiptNote is the hospital's private note on its receipts.
 	ReceiptNote string
 	// RunID is the event whose matching run made the allocation; empty for
@@ -167,6 +175,13 @@ func (a Allocation) ShippedUnder(reportID string) int64 {
 func NewAllocationID(runID, item string, i int) string {
 	sum := sha256.Sum256([]byte(runID + "/" + item + "/" + strconv.Itoa(i)))
 	return "alloc_" + hex.EncodeToString(sum[:])[:20]
+}
+
+// RedirectID is the id of the allocation a redirect of a makes: derived
+// from a's id and version, so a redirect retried after a crash between
+// its two writes finds the first one instead of making a second.
+func RedirectID(a Allocation) string {
+	return NewAllocationID("redirect/"+a.ID+"#"+strconv.FormatInt(a.Version, 10), 0)
 }
 
 // NewOverrideID is a fresh id for a regulator's allocation.
@@ -304,21 +319,35 @@ func (a *Allocation) Receive(in ReceiptInput, now time.Time) (string, error) {
 	return events.AllocationReceivedType, nil
 }
 
-// Cancel withdraws an allocation (a regulator's decision). What was not
-// shipped goes back to the source and the need.
-func (a *Allocation) Cancel(reason string, now time.Time) (string, error) {
+// Cancel withdraws an allocation: a regulator's decision, by names the
+// regulator ("regulator:<org id>"). What was not shipped goes back to the
+// source and the need.
+func (a *Allocation) Cancel(reason, by string, now time.Time) (string, error) {
 	reason, err := ValidReason(reason)
 	if err != nil {
 		return "", err
 	}
-	if a.Status != StatusProposed && a.Status != StatusAccepted && a.Status != StatusDispatched {
+	if !a.Cancellable() {
+		if a.RedirectedTo != "" {
+			return "", &apperr.Error{Code: apperr.Conflict, Message: ErrCannotCancel.Message + " (it was redirected to " + a.RedirectedTo + ")", Err: ErrCannotCancel}
+		}
 		return "", conflict(ErrCannotCancel, a.Status)
 	}
 	a.Status = StatusCancelled
 	a.StatusReason = reason
+	a.StatusBy = by
 	a.touch(now)
 	return events.AllocationCancelledType, nil
 }
+
+// Cancellable reports whether a regulator may still cancel or redirect
+// the allocation: proposed, accepted or dispatched.
+func (a Allocation) Cancellable() bool {
+	return a.Status == StatusProposed || a.Status == StatusAccepted || a.Status == StatusDispatched
+}
+
+// RegulatorBy is how a regulator is named in decided_by and status_by.
+func RegulatorBy(orgID string) string { return "regulator:" + orgID }
 
 // Expire ends a proposal its source did not accept in time.
 func (a *Allocation) Expire(ttl time.Duration, now time.Time) (string, error) {
@@ -363,6 +392,7 @@ func (a Allocation) Snapshot() events.Allocation {
 		SourceKind: a.SourceKind, SourceID: a.SourceID, SourceOrgID: a.SourceOrgID, SourceRegion: a.SourceRegion,
 		Status: a.Status, ShippedQuantity: a.ShippedQuantity, ReceivedQuantity: a.ReceivedQuantity,
 		DamagedQuantity: a.DamagedQuantity, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
+		StatusBy: a.StatusBy, RedirectedFrom: a.RedirectedFrom, RedirectedTo: a.RedirectedTo,
 		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339Nano), UpdatedAt: a.UpdatedAt.UTC().Format(time.RFC3339Nano),
 	}
 }
@@ -408,6 +438,9 @@ type NewAllocationInput struct {
 	// TTL is how long a capacity proposal waits for acceptance; its
 	// allocation_proposed event says when it expires.
 	TTL time.Duration
+	// RedirectedFrom names the allocation a regulator's redirect takes
+	// the units from.
+	RedirectedFrom string
 }
 
 // NewAllocation makes an allocation with the events that announce it. A
@@ -422,6 +455,7 @@ func NewAllocation(in NewAllocationInput, now time.Time) (Allocation, []events.E
 		Item: in.Need.Item, Quantity: in.Quantity, SourceKind: in.Offer.Kind, SourceID: in.Offer.ID,
 		SourceOrgID: in.Offer.OrgID, SourceRegion: in.Offer.Region, Status: StatusProposed,
 		DecidedBy: in.DecidedBy, Reason: in.Reason, RunID: in.RunID, SourceReport: in.Offer.ReportID, CreatedAt: now, UpdatedAt: now,
+		RedirectedFrom: in.RedirectedFrom,
 	}
 	evs := []events.Envelope{a.proposalEvent(in.TTL)}
 	if a.SourceKind == policy.KindDonation {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -41,6 +42,12 @@ type Book struct {
 	wanting   map[string]*needQueue      // item -> need ids
 	withUnits map[string]map[string]bool // item -> offer ids
 	settled   map[string]*itemChanges
+
+	// redirects maps each allocation a regulator redirected to the one
+	// that took its units; pending holds those whose first write (the new
+	// allocation) is stored and second (the cancellation) not yet.
+	redirects map[string]string // from -> to
+	pending   map[string]bool   // from
 }
 
 // NewBook returns an empty book.
@@ -52,6 +59,7 @@ func NewBook() *Book {
 		allocsByOffer: map[string][]string{}, runCount: map[string]int{}, proposed: map[string]bool{},
 		needsByHosp: map[string][]string{}, listByOrg: map[string][]string{}, listKeyOfAlloc: map[string]string{},
 		wanting: map[string]*needQueue{}, withUnits: map[string]map[string]bool{}, settled: map[string]*itemChanges{},
+		redirects: map[string]string{}, pending: map[string]bool{},
 	}
 }
 
@@ -269,6 +277,11 @@ func (b *Book) putAllocation(a Allocation) {
 			b.runCount[runKey(a.RunID, a.Item)]++
 		}
 	}
+	if a.RedirectedFrom != "" {
+		b.redirects[a.RedirectedFrom] = a.ID
+		b.checkRedirect(a.RedirectedFrom)
+	}
+	b.checkRedirect(a.ID)
 	if n := b.needs[a.NeedID]; n != nil {
 		b.changedNeed(n)
 	}
@@ -289,6 +302,35 @@ func (b *Book) putAllocation(a Allocation) {
 	b.listAll = insertSorted(b.listAll, k)
 	b.listByOrg[a.HospitalID] = insertSorted(b.listByOrg[a.HospitalID], k)
 	b.listByOrg[a.SourceOrgID] = insertSorted(b.listByOrg[a.SourceOrgID], k)
+}
+
+// checkRedirect notes whether the redirect of allocation from is half
+// written: the allocation that takes its units is stored, its own
+// cancellation is not.
+func (b *Book) checkRedirect(from string) {
+	to, ok := b.redirects[from]
+	if a := b.allocs[from]; ok && a != nil && a.RedirectedTo != to {
+		b.pending[from] = true
+	} else {
+		delete(b.pending, from)
+	}
+}
+
+// HalfRedirected lists the allocations whose redirect was stopped between
+// its two writes (RedirectAllocation), in id order, with the allocation
+// that took their units.
+func (b *Book) HalfRedirected() (from, to []Allocation) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if len(b.pending) == 0 {
+		return nil, nil
+	}
+	for _, id := range slices.Sorted(maps.Keys(b.pending)) {
+		f, _ := b.alloc(id)
+		t, _ := b.alloc(b.redirects[id])
+		from, to = append(from, f), append(to, t)
+	}
+	return from, to
 }
 
 func (b *Book) alloc(id string) (Allocation, bool) {

@@ -103,7 +103,7 @@ func randomHistory(t *testing.T, seed uint64) *live {
 					src.Role = auth.Donor
 				}
 				var err error
-				switch r.IntN(6) {
+				switch r.IntN(7) {
 				case 0:
 					_, err = l.app.AcceptAllocation(l.ctx, src, al.ID)
 				case 1:
@@ -115,6 +115,9 @@ func randomHistory(t *testing.T, seed uint64) *live {
 						domain.ReceiptInput{ReceivedQuantity: r.Int64N(al.ShippedQuantity + 1)})
 				case 4:
 					_, err = l.app.CancelAllocation(l.ctx, app.Actor{OrgID: "reg", Role: auth.Regulator}, al.ID, "redirect")
+				case 5:
+					_, err = l.app.RedirectAllocation(l.ctx, app.Actor{OrgID: "reg", Role: auth.Regulator}, al.ID,
+						app.RedirectInput{NeedID: pick(needs), Reason: "moved by hand"})
 				default:
 					_, err = l.app.OverrideAllocation(l.ctx, app.Actor{OrgID: "reg", Role: auth.Regulator}, app.OverrideInput{
 						NeedID: pick(needs), SourceKind: al.SourceKind, SourceID: al.SourceID, Quantity: 1 + r.Int64N(20), Reason: "by hand"})

@@ -254,7 +254,7 @@ func (rp *replayer) adopt(e events.Envelope, d events.Allocation) error {
 		created, _ := time.Parse(time.RFC3339Nano, d.CreatedAt)
 		next = domain.Allocation{ID: d.AllocationID, NeedID: d.NeedID, HospitalID: d.HospitalID, HospitalRegion: d.HospitalRegion,
 			Item: d.Item, SourceKind: d.SourceKind, SourceID: d.SourceID, SourceOrgID: d.SourceOrgID, SourceRegion: d.SourceRegion,
-			DecidedBy: d.DecidedBy, Reason: d.Reason, CreatedAt: created}
+			DecidedBy: d.DecidedBy, Reason: d.Reason, RedirectedFrom: d.RedirectedFrom, CreatedAt: created}
 		if o, ok := rp.app.Book.Offer(d.SourceID); ok && o.Kind == policy.KindCapacity {
 			next.SourceReport = o.ReportID
 		}
@@ -270,6 +270,7 @@ func (rp *replayer) adopt(e events.Envelope, d events.Allocation) error {
 	updated, _ := time.Parse(time.RFC3339Nano, d.UpdatedAt)
 	next.Version, next.Status, next.Quantity, next.UpdatedAt = d.Version, d.Status, d.Quantity, updated
 	next.ShippedQuantity, next.ReceivedQuantity, next.DamagedQuantity, next.StatusReason = d.ShippedQuantity, d.ReceivedQuantity, d.DamagedQuantity, d.StatusReason
+	next.StatusBy, next.RedirectedTo = d.StatusBy, d.RedirectedTo
 	var err error
 	if held {
 		err = rp.repo.UpdateAllocation(rp.ctx, next)

@@ -25,6 +25,8 @@ type Repository struct {
 	// BeforeInsert, when set, runs before each allocation is stored; an
 	// error stops the insert. Tests use it to crash a run midway.
 	BeforeInsert func(domain.Allocation) error
+	// BeforeUpdate, the same for each change of a stored allocation.
+	BeforeUpdate func(domain.Allocation) error
 }
 
 // New returns an empty repository.
@@ -132,6 +134,14 @@ func (r *Repository) InsertAllocation(_ context.Context, a domain.Allocation, ev
 }
 
 func (r *Repository) UpdateAllocation(_ context.Context, a domain.Allocation, evs ...events.Envelope) error {
+	r.mu.Lock()
+	hook := r.BeforeUpdate
+	r.mu.Unlock()
+	if hook != nil {
+		if err := hook(a); err != nil {
+			return err
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.allocs[a.ID]; !ok {

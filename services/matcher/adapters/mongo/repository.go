@@ -119,6 +119,9 @@ type allocationDoc struct {
 	DecidedBy        string        `bson:"decided_by"`
 	Reason           string        `bson:"reason"`
 	StatusReason     string        `bson:"status_reason"`
+	StatusBy         string        `bson:"status_by,omitempty"`
+	RedirectedFrom   string        `bson:"redirected_from,omitempty"`
+	RedirectedTo     string        `bson:"redirected_to,omitempty"`
 	ReceiptNote      string        `bson:"receipt_note"`
 	RunID            string        `bson:"run_id"`
 	SourceReport     string        `bson:"source_report"`
@@ -134,6 +137,7 @@ func toAllocationDoc(a domain.Allocation) allocationDoc {
 		SourceRegion: a.SourceRegion, Status: a.Status, ShippedQuantity: a.ShippedQuantity,
 		ReceivedQuantity: a.ReceivedQuantity, DamagedQuantity: a.DamagedQuantity, Carrier: a.Carrier,
 		TrackingNumber: a.TrackingNumber, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
+		StatusBy: a.StatusBy, RedirectedFrom: a.RedirectedFrom, RedirectedTo: a.RedirectedTo,
 		ReceiptNote: a.ReceiptNote, RunID: a.RunID, SourceReport: a.SourceReport, Shipments: []shipmentDoc{},
 		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
@@ -150,6 +154,7 @@ func (d allocationDoc) allocation() domain.Allocation {
 		SourceRegion: d.SourceRegion, Status: d.Status, ShippedQuantity: d.ShippedQuantity,
 		ReceivedQuantity: d.ReceivedQuantity, DamagedQuantity: d.DamagedQuantity, Carrier: d.Carrier,
 		TrackingNumber: d.TrackingNumber, DecidedBy: d.DecidedBy, Reason: d.Reason, StatusReason: d.StatusReason,
+		StatusBy: d.StatusBy, RedirectedFrom: d.RedirectedFrom, RedirectedTo: d.RedirectedTo,
 		ReceiptNote: d.ReceiptNote, RunID: d.RunID, SourceReport: d.SourceReport, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 	}
 	for _, s := range d.Shipments {

@@ -1,0 +1,169 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/services/matcher/domain"
+	"github.com/aidflow/aidflow/services/matcher/domain/policy"
+	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/auth"
+)
+
+// RedirectInput is a regulator's redirect of an allocation to another need.
+type RedirectInput struct {
+	NeedID string
+	Reason string
+}
+
+// Redirect refusals.
+var (
+	ErrCannotRedirect    = apperr.New(apperr.Conflict, "only a proposed, accepted or dispatched allocation can be redirected")
+	ErrNothingToRedirect = apperr.New(apperr.Conflict, "everything this allocation was for has been shipped; nothing is left to redirect")
+	ErrTargetNotOpen     = apperr.New(apperr.Conflict, "the target need is not open; it takes no redirected units")
+)
+
+// RedirectAllocation is a regulator moving what an allocation has not yet
+// shipped to another open need of the same item, with a written reason,
+// as one action: the allocation is cancelled with the reason and a new one
+// made for the target need, both naming the regulator (decided_by of the
+// new one, status_by of the cancelled one) and each other (redirected_from,
+// redirected_to). The rules that protect hospitals and donors hold as for
+// an override: the target must accept the source's standard, a directed
+// donation goes only where directed, and the target may not receive more
+// than it lacks. It answers the new allocation.
+//
+// Two documents change and there are no transactions: the new allocation
+// is written first (its id derives from the old one's id and version, so
+// a retry finds it), then the cancellation. Between the two the units are
+// counted twice, never freed: nothing can take them. A crash or a failed
+// write there leaves a half-done redirect that the next change of any
+// kind finishes before anything else (App.ready), from what the new
+// allocation records.
+func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in RedirectInput) (domain.Allocation, error) {
+	in.NeedID = strings.TrimSpace(in.NeedID)
+	var v apperr.Validation
+	v.Check(in.NeedID != "", "need_id", "is required: the need that takes the units")
+	reason, err := domain.ValidReason(in.Reason)
+	if err != nil {
+		for _, f := range apperr.As(err).Fields {
+			v.Add(f.Field, "%s", f.Message)
+		}
+	}
+	if err := v.Err(); err != nil {
+		return domain.Allocation{}, err
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err := a.ready(ctx); err != nil {
+		return domain.Allocation{}, err
+	}
+	from, ok := a.Book.Allocation(id)
+	if !ok || actor.Role != auth.Regulator {
+		return domain.Allocation{}, domain.ErrAllocationNotFound
+	}
+	need, offer, qty, err := a.redirectTarget(from, in.NeedID)
+	if err != nil {
+		return domain.Allocation{}, err
+	}
+	n, _ := a.Book.Need(need.ID)
+	o, _ := a.Book.Offer(offer.ID)
+	by := domain.RegulatorBy(actor.OrgID)
+	to, evs := domain.NewAllocation(domain.NewAllocationInput{
+		ID: domain.RedirectID(from), Need: n, Offer: o, Quantity: qty, DecidedBy: by, Reason: reason, RedirectedFrom: from.ID,
+	}, a.Now())
+	if err := a.Repo.InsertAllocation(ctx, to, evs...); err != nil {
+		return domain.Allocation{}, err
+	}
+	a.Book.PutAllocation(to)
+	if err := a.finishRedirects(ctx); err != nil {
+		return domain.Allocation{}, fmt.Errorf("redirect %s: the new allocation %s is stored, its cancellation is not (the next change finishes it): %w",
+			from.ID, to.ID, err)
+	}
+	a.Log.InfoContext(ctx, "allocation redirected by a regulator", "allocation_id", from.ID, "redirected_to", to.ID,
+		"need_id", to.NeedID, "regulator", actor.OrgID, "quantity", qty)
+	// The target lacks qty fewer; the source holds what it held.
+	if after := a.Book.NeedRemaining(need.ID); after != need.Remaining-qty {
+		return domain.Allocation{}, fmt.Errorf("%w: need %s lacked %d, was redirected %d, now lacks %d", policy.ErrInvariant, need.ID, need.Remaining, qty, after)
+	}
+	if after := a.Book.OfferRemaining(offer.ID); after != offer.Remaining {
+		return domain.Allocation{}, fmt.Errorf("%w: source %s had %d before a redirect, %d after", policy.ErrInvariant, offer.ID, offer.Remaining, after)
+	}
+	if cancelled, ok := a.Book.Allocation(from.ID); ok {
+		a.rematch(ctx, cancelled.Event(events.AllocationCancelledType))
+	}
+	to, _ = a.Book.Allocation(to.ID)
+	return to, nil
+}
+
+// redirectTarget checks a redirect of from to the need needID and returns
+// the need, the source and the units that move: what from has not shipped.
+func (a *App) redirectTarget(from domain.Allocation, needID string) (policy.Need, policy.Offer, int64, error) {
+	var v apperr.Validation
+	switch {
+	case !from.Cancellable():
+		return policy.Need{}, policy.Offer{}, 0, &apperr.Error{Code: apperr.Conflict, Message: ErrCannotRedirect.Message + " (it is " + from.Status + ")", Err: ErrCannotRedirect}
+	case from.Quantity-from.ShippedQuantity <= 0:
+		return policy.Need{}, policy.Offer{}, 0, ErrNothingToRedirect
+	}
+	qty := from.Quantity - from.ShippedQuantity
+	need, ok := a.Book.PolicyNeed(needID)
+	offer, found := a.Book.PolicyOffer(from.SourceID)
+	switch {
+	case !ok:
+		v.Add("need_id", "no need with this id")
+	case need.ID == from.NeedID:
+		v.Add("need_id", "is the need this allocation already serves; name another")
+	case !found:
+		v.Add("need_id", "the allocation's source %s is unknown to the matcher", from.SourceID)
+	case need.Item != from.Item:
+		v.Add("need_id", "is for %s; the allocation is for %s", need.Item, from.Item)
+	}
+	if err := v.Err(); err != nil {
+		return policy.Need{}, policy.Offer{}, 0, err
+	}
+	if need.Cancelled || need.Stale {
+		status := domain.NeedCancelled
+		if need.Stale {
+			status = domain.NeedStale
+		}
+		return policy.Need{}, policy.Offer{}, 0, &apperr.Error{Code: apperr.Conflict, Message: ErrTargetNotOpen.Message + " (it is " + status + ")", Err: ErrTargetNotOpen}
+	}
+	switch {
+	case !slices.Contains(need.AcceptedStandards, offer.Standard):
+		v.Add("need_id", "does not accept the source's standard %s (it accepts %s)", offer.Standard, strings.Join(need.AcceptedStandards, ", "))
+	case offer.DirectedHospitalID != "" && offer.DirectedHospitalID != need.HospitalID:
+		v.Add("need_id", "is another hospital's: the donor directed this donation to hospital %s", offer.DirectedHospitalID)
+	case offer.DirectedRegion != "" && !policy.InRegion(need.Region, offer.DirectedRegion):
+		v.Add("need_id", "is in region %s: the donor directed this donation to region %s", need.Region, offer.DirectedRegion)
+	case qty > need.Remaining:
+		v.Add("need_id", "lacks only %d units; the allocation has %d unshipped, which would over-serve it", max(need.Remaining, 0), qty)
+	}
+	return need, offer, qty, v.Err()
+}
+
+// finishRedirects writes the cancellation of every allocation whose
+// redirect stopped after its first write, from what the new allocation
+// records (reason, regulator), then matches the item again as a
+// cancellation does. The caller holds a.mu.
+func (a *App) finishRedirects(ctx context.Context) error {
+	froms, tos := a.Book.HalfRedirected()
+	for i, from := range froms {
+		to := tos[i]
+		if _, err := from.Cancel(to.Reason, to.DecidedBy, to.CreatedAt); err != nil {
+			// Nothing changes an allocation between the two writes (every
+			// change finishes redirects first): this is a bug.
+			return fmt.Errorf("%w: redirect of %s to %s cannot be finished: %w", policy.ErrInvariant, from.ID, to.ID, err)
+		}
+		from.RedirectedTo = to.ID
+		if err := a.Repo.UpdateAllocation(ctx, from, from.Event(events.AllocationCancelledType)); err != nil {
+			return err
+		}
+		a.Book.PutAllocation(from)
+	}
+	return nil
+}
