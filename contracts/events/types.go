@@ -178,8 +178,8 @@ type Allocation struct {
 	// the unshipped units from, the cancelled one names the new one.
 	RedirectedFrom string `json:"redirected_from,omitempty"`
 	RedirectedTo   string `json:"redirected_to,omitempty"`
-	CreatedAt    string `json:"created_at"`
-	UpdatedAt    string `json:"updated_at"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
 	// ExpiresAt is when a proposed capacity allocation expires unless its
 	// source accepts it (created_at + the matcher's TTL). Only
 	// allocation_proposed of a capacity allocation carries it; notify

@@ -37,12 +37,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	v.Check(in.SourceKind == policy.KindCapacity || in.SourceKind == policy.KindDonation, "source_kind", "must be capacity or donation")
 	v.Check(in.SourceID != "", "source_id", "is required")
 	v.Check(in.Quantity >= 1, "quantity", "must be at least 1")
-	reason, err := domain.ValidReason(in.Reason)
-	if err != nil {
-		for _, f := range apperr.As(err).Fields {
-			v.Add(f.Field, "%s", f.Message)
-		}
-	}
+	reason := checkReason(&v, in.Reason)
 	if err := v.Err(); err != nil {
 		return domain.Allocation{}, err
 	}
@@ -96,4 +91,16 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	a.Log.InfoContext(ctx, "allocation made by a regulator", "allocation_id", al.ID, "regulator", actor.OrgID, "quantity", al.Quantity)
 	d := policy.Decision{NeedID: need.ID, OfferID: offer.ID, Quantity: in.Quantity}
 	return al, a.checkConserved([]policy.Need{need}, []policy.Offer{offer}, []policy.Decision{d})
+}
+
+// checkReason adds what is wrong with a written reason to v, with the
+// other fields' problems, and returns it trimmed.
+func checkReason(v *apperr.Validation, reason string) string {
+	reason, err := domain.ValidReason(reason)
+	if err != nil {
+		for _, f := range apperr.As(err).Fields {
+			v.Add(f.Field, "%s", f.Message)
+		}
+	}
+	return reason
 }

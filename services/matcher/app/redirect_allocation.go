@@ -47,12 +47,7 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 	in.NeedID = strings.TrimSpace(in.NeedID)
 	var v apperr.Validation
 	v.Check(in.NeedID != "", "need_id", "is required: the need that takes the units")
-	reason, err := domain.ValidReason(in.Reason)
-	if err != nil {
-		for _, f := range apperr.As(err).Fields {
-			v.Add(f.Field, "%s", f.Message)
-		}
-	}
+	reason := checkReason(&v, in.Reason)
 	if err := v.Err(); err != nil {
 		return domain.Allocation{}, err
 	}

@@ -35,7 +35,9 @@ func TestLifecycle(t *testing.T) {
 			return a.Receive(domain.ReceiptInput{ReceivedQuantity: r, DamagedQuantity: d}, t0)
 		}
 	}
-	cancel := func(a *domain.Allocation) (string, error) { return a.Cancel("redirected to a designated hospital", "regulator:reg", t0) }
+	cancel := func(a *domain.Allocation) (string, error) {
+		return a.Cancel("redirected to a designated hospital", "regulator:reg", t0)
+	}
 	expire := func(a *domain.Allocation) (string, error) { return a.Expire(48*time.Hour, t0) }
 
 	tests := []struct {
