@@ -388,3 +388,48 @@ func TestSubscribersHearOfChanges(t *testing.T) {
 	default:
 	}
 }
+
+// TestRedirectIsPublicLikeAnOverride: a regulator's redirect reaches the
+// public flows as the matcher announces it, the new allocation first: it
+// names the regulator and the written reason, as any override, and the
+// allocation it replaced shows as cancelled.
+func TestRedirectIsPublicLikeAnOverride(t *testing.T) {
+	a := app.New(memory.New())
+	old := alloc{"a1", "need_1", "org_h1", "420100", n95, 100, "capacity", "cap_1", "org_m1"}
+	moved := events.Allocation{
+		AllocationID: "a2", Version: 1, NeedID: "need_2", HospitalID: "org_h2", HospitalRegion: "330100", Item: n95, Quantity: 100,
+		SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", Status: "proposed",
+		DecidedBy: "regulator:org_r1", Reason: "designated hospital out of stock", RedirectedFrom: "a1",
+		CreatedAt: at(5).Format(time.RFC3339), UpdatedAt: at(5).Format(time.RFC3339),
+	}
+	cancelled := old.v(2, "cancelled", 0, 0, 5)
+	var c events.Allocation
+	if err := cancelled.Decode(&c); err != nil {
+		t.Fatal(err)
+	}
+	c.StatusReason, c.StatusBy, c.RedirectedTo = moved.Reason, moved.DecidedBy, "a2"
+	apply(t, a,
+		org("org_h1", "Wuhan Union Hospital", "hospital", "420100"),
+		org("org_h2", "Hangzhou First Hospital", "hospital", "330100"),
+		org("org_m1", "Hangzhou Masks Ltd", "manufacturer", "330100"),
+		old.v(1, "proposed", 0, 0, 1),
+		events.MustNew("matcher", events.AllocationEvent{Type: events.AllocationProposedType, Allocation: moved},
+			events.Meta{Subject: "a2", OrgID: "org_m1", Item: n95, Time: at(5)}),
+		events.MustNew("matcher", events.AllocationEvent{Type: events.AllocationCancelledType, Allocation: c},
+			events.Meta{Subject: "a1", OrgID: "org_m1", Item: n95, Time: at(5)}),
+	)
+	flows := map[string]domain.Flow{}
+	for _, f := range a.Flows() {
+		flows[f.ID] = f
+	}
+	if f := flows["a2"]; f.DecidedBy != "regulator:org_r1" || f.Reason != "designated hospital out of stock" || f.HospitalName != "Hangzhou First Hospital" ||
+		f.SourceName != "Hangzhou Masks Ltd" || f.Quantity != 100 || f.Status != "proposed" {
+		t.Fatalf("the redirect's flow %+v", f)
+	}
+	if f := flows["a1"]; f.Status != "cancelled" || f.DecidedBy != "policy-v1" {
+		t.Fatalf("the redirected allocation's flow %+v", f)
+	}
+	if s := summaryOf(a, n95); s.Allocated != 100 {
+		t.Fatalf("allocated %d after the redirect, want 100 (moved, not doubled)", s.Allocated)
+	}
+}

@@ -101,7 +101,11 @@ func (a *App) redirectTarget(from domain.Allocation, needID string) (policy.Need
 	var v apperr.Validation
 	switch {
 	case !from.Cancellable():
-		return policy.Need{}, policy.Offer{}, 0, &apperr.Error{Code: apperr.Conflict, Message: ErrCannotRedirect.Message + " (it is " + from.Status + ")", Err: ErrCannotRedirect}
+		found := "it is " + from.Status
+		if from.RedirectedTo != "" {
+			found = "it was redirected to " + from.RedirectedTo
+		}
+		return policy.Need{}, policy.Offer{}, 0, &apperr.Error{Code: apperr.Conflict, Message: ErrCannotRedirect.Message + " (" + found + ")", Err: ErrCannotRedirect}
 	case from.Quantity-from.ShippedQuantity <= 0:
 		return policy.Need{}, policy.Offer{}, 0, ErrNothingToRedirect
 	}

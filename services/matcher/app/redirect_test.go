@@ -82,7 +82,7 @@ func TestRedirectMovesTheUnshippedUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := f.app.RedirectAllocation(f.ctx, reg, from.ID, app.RedirectInput{NeedID: "small", Reason: "again"}); !errors.Is(err, app.ErrCannotRedirect) ||
-		!strings.Contains(err.Error(), "cancelled") {
+		!strings.Contains(err.Error(), "redirected to "+to.ID) {
 		t.Fatalf("redirecting a redirected allocation: %v", err)
 	}
 }

@@ -181,7 +181,7 @@ func NewAllocationID(runID, item string, i int) string {
 // from a's id and version, so a redirect retried after a crash between
 // its two writes finds the first one instead of making a second.
 func RedirectID(a Allocation) string {
-	return NewAllocationID("redirect/"+a.ID+"#"+strconv.FormatInt(a.Version, 10), 0)
+	return NewAllocationID("redirect/"+a.ID+"#"+strconv.FormatInt(a.Version, 10), a.Item, 0)
 }
 
 // NewOverrideID is a fresh id for a regulator's allocation.

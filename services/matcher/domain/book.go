@@ -41,7 +41,12 @@ type Book struct {
 	// changed since the item was last settled.
 	wanting   map[string]*needQueue      // item -> need ids
 	withUnits map[string]map[string]bool // item -> offer ids
-	settled   map[string]*itemChanges
+	// needLeft and offerLeft are NeedRemaining and OfferRemaining as of
+	// the last write that could change them (settled.go), for the
+	// policy's markets; the routes and the checks after a run compute
+	// them afresh.
+	needLeft, offerLeft map[string]int64
+	settled             map[string]*itemChanges
 
 	// redirects maps each allocation a regulator redirected to the one
 	// that took its units; pending holds those whose first write (the new
@@ -59,6 +64,7 @@ func NewBook() *Book {
 		allocsByOffer: map[string][]string{}, runCount: map[string]int{}, proposed: map[string]bool{},
 		needsByHosp: map[string][]string{}, listByOrg: map[string][]string{}, listKeyOfAlloc: map[string]string{},
 		wanting: map[string]*needQueue{}, withUnits: map[string]map[string]bool{}, settled: map[string]*itemChanges{},
+		needLeft: map[string]int64{}, offerLeft: map[string]int64{},
 		redirects: map[string]string{}, pending: map[string]bool{},
 	}
 }
@@ -524,13 +530,19 @@ func (b *Book) Items() []string {
 func (b *Book) Market(item string) ([]policy.Need, []policy.Offer) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
+	// Computed afresh, not from needLeft and offerLeft: the tests compare
+	// incremental runs with this.
 	var needs []policy.Need
 	for _, id := range b.needsByItem[item] {
-		needs = append(needs, b.policyNeed(b.needs[id]))
+		n := b.policyNeed(b.needs[id])
+		n.Remaining = b.needRemaining(id)
+		needs = append(needs, n)
 	}
 	var offers []policy.Offer
 	for _, id := range b.offersByItem[item] {
-		offers = append(offers, b.policyOffer(b.offers[id]))
+		o := b.policyOffer(b.offers[id])
+		o.Remaining = b.offerRemaining(id)
+		offers = append(offers, o)
 	}
 	return needs, offers
 }
@@ -543,7 +555,9 @@ func (b *Book) PolicyNeed(id string) (policy.Need, bool) {
 	if !ok {
 		return policy.Need{}, false
 	}
-	return b.policyNeed(n), true
+	pn := b.policyNeed(n)
+	pn.Remaining = b.needRemaining(id)
+	return pn, true
 }
 
 // PolicyOffer is an offer as the policy sees it.
@@ -554,13 +568,15 @@ func (b *Book) PolicyOffer(id string) (policy.Offer, bool) {
 	if !ok {
 		return policy.Offer{}, false
 	}
-	return b.policyOffer(o), true
+	po := b.policyOffer(o)
+	po.Remaining = b.offerRemaining(id)
+	return po, true
 }
 
 func (b *Book) policyNeed(n *Need) policy.Need {
 	pn := b.rankedNeed(n)
 	pn.AcceptedStandards = slices.Clone(n.AcceptedStandards)
-	pn.Remaining = b.needRemaining(n.ID)
+	pn.Remaining = b.needLeft[n.ID]
 	pn.Excluded = b.excluded(n.ID)
 	return pn
 }
@@ -609,7 +625,7 @@ func (b *Book) excluded(needID string) []string {
 
 func (b *Book) policyOffer(o *Offer) policy.Offer {
 	po := servingOffer(o)
-	po.Remaining = b.offerRemaining(o.ID)
+	po.Remaining = b.offerLeft[o.ID]
 	return po
 }
 

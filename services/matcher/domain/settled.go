@@ -33,6 +33,7 @@ type itemChanges struct {
 // changedNeed keeps the wanting queue current and notes the change. The
 // caller holds b.mu for writing.
 func (b *Book) changedNeed(n *Need) {
+	b.needLeft[n.ID] = b.needRemaining(n.ID)
 	b.requeue(n)
 	if c := b.settled[n.Item]; c != nil {
 		c.needs[n.ID] = true
@@ -50,7 +51,7 @@ func (b *Book) requeue(n *Need) {
 		b.wanting[n.Item] = q
 	}
 	q.remove(n.ID)
-	if n.Status == NeedOpen && b.needRemaining(n.ID) > 0 {
+	if n.Status == NeedOpen && b.needLeft[n.ID] > 0 {
 		q.add(n.ID, policy.OrderOf(b.rankedNeed(n)))
 	}
 }
@@ -110,7 +111,8 @@ func (q *needQueue) ids() []string {
 // changedOffer keeps the withUnits set current and notes the change. The
 // caller holds b.mu for writing.
 func (b *Book) changedOffer(o *Offer) {
-	setMember(b.withUnits, o.Item, o.ID, b.offerRemaining(o.ID) > 0)
+	b.offerLeft[o.ID] = b.offerRemaining(o.ID)
+	setMember(b.withUnits, o.Item, o.ID, b.offerLeft[o.ID] > 0)
 	if c := b.settled[o.Item]; c != nil {
 		c.offers[o.ID] = true
 	}
@@ -200,10 +202,10 @@ func (b *Book) MarketToMatch(item string, today time.Time, limit int) (needs []p
 	// read rank by rank until limit needs may be served by them and the
 	// rank is complete. The needs' exclusions are not read: a need kept
 	// that an offer may not serve after all takes no part in a decision.
-	var changed []policy.Offer
+	var changed []*policy.Reach
 	for id := range c.offers {
 		if b.withUnits[item][id] {
-			changed = append(changed, servingOffer(b.offers[id]))
+			changed = append(changed, policy.NewReach(servingOffer(b.offers[id]), today))
 		}
 	}
 	included := map[string]bool{}
@@ -219,9 +221,9 @@ func (b *Book) MarketToMatch(item string, today time.Time, limit int) (needs []p
 			cut = rank
 			for id := range q.byOrder[ord] {
 				view := servedNeed(b.needs[id])
-				for _, o := range changed {
-					if policy.MayServe(view, o, today) {
-						included[id], offerIDs[o.ID] = true, true
+				for _, r := range changed {
+					if r.MayServe(view) {
+						included[id], offerIDs[r.Offer().ID] = true, true
 					}
 				}
 			}

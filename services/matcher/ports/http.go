@@ -36,6 +36,7 @@ func Register(g *echo.Group, a *app.App, parts *Partitions) {
 	g.POST("/v1/allocations/:id/dispatch", h.dispatch, source, ofAllocation)
 	g.POST("/v1/allocations/:id/receipt", h.receipt, auth.Require(auth.Hospital), ofAllocation)
 	g.POST("/v1/allocations/:id/cancel", h.cancel, regulator, ofAllocation)
+	g.POST("/v1/allocations/:id/redirect", h.redirect, regulator, ofAllocation)
 }
 
 func actor(c echo.Context) app.Actor {
@@ -62,6 +63,9 @@ type allocationJSON struct {
 	DecidedBy        string    `json:"decided_by"`
 	Reason           string    `json:"reason"`
 	StatusReason     string    `json:"status_reason,omitempty"`
+	StatusBy         string    `json:"status_by,omitempty"`
+	RedirectedFrom   string    `json:"redirected_from,omitempty"`
+	RedirectedTo     string    `json:"redirected_to,omitempty"`
 	Carrier          string    `json:"carrier,omitempty"`
 	TrackingNumber   string    `json:"tracking_number,omitempty"`
 	ReceiptNote      string    `json:"receipt_note,omitempty"`
@@ -79,7 +83,8 @@ func toJSON(a domain.Allocation, viewer app.Actor) allocationJSON {
 		Quantity: a.Quantity, SourceKind: a.SourceKind, SourceID: a.SourceID, SourceOrgID: a.SourceOrgID,
 		SourceRegion: a.SourceRegion, Status: a.Status, ShippedQuantity: a.ShippedQuantity,
 		ReceivedQuantity: a.ReceivedQuantity, DamagedQuantity: a.DamagedQuantity, DecidedBy: a.DecidedBy,
-		Reason: a.Reason, StatusReason: a.StatusReason, Carrier: a.Carrier, TrackingNumber: a.TrackingNumber,
+		Reason: a.Reason, StatusReason: a.StatusReason, StatusBy: a.StatusBy, RedirectedFrom: a.RedirectedFrom, RedirectedTo: a.RedirectedTo,
+		Carrier: a.Carrier, TrackingNumber: a.TrackingNumber,
 		Version: a.Version, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
 	}
 	if viewer.Role == auth.Hospital || viewer.Role == auth.Regulator {
@@ -271,4 +276,22 @@ func (h handlers) stats(c echo.Context) error {
 	// NUL sorts before any id character, so keys sort as the rows do.
 	page, next := httpx.Paginate(items, func(s StatsJSON) string { return s.SourceOrgID + "\x00" + s.SourceKind }, p)
 	return c.JSON(http.StatusOK, httpx.NewList(page, next))
+}
+
+type redirectRequest struct {
+	NeedID string `json:"need_id"`
+	Reason string `json:"reason"`
+}
+
+func (h handlers) redirect(c echo.Context) error {
+	var req redirectRequest
+	if err := httpx.Bind(c, &req); err != nil {
+		return err
+	}
+	who := actor(c)
+	a, err := h.app.RedirectAllocation(c.Request().Context(), who, c.Param("id"), app.RedirectInput{NeedID: req.NeedID, Reason: req.Reason})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toJSON(a, who))
 }

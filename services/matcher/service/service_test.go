@@ -382,6 +382,44 @@ func TestAllocationFlowOverHTTP(t *testing.T) {
 	}
 }
 
+// TestRedirectOverHTTP: a regulator moves an allocation to another
+// hospital's need; both allocations name the regulator, the reason and
+// each other; a refusal names the field and changes nothing.
+func TestRedirectOverHTTP(t *testing.T) {
+	w := newWorld(t)
+	hosp := w.iss.Org(t, "hospital", "420100")
+	hosp2 := w.iss.Org(t, "hospital", "420100")
+	manu := w.iss.Org(t, "manufacturer", "330100")
+	reg := w.iss.Org(t, "regulator", "110000")
+	w.need("need_a", hosp, "goggles", 10, "normal")
+	w.capacity("cap_a", manu, "goggles", 10, 1)
+	id := w.waitAllocations(reg, 1, nil, "an allocation")[0]["id"].(string)
+	w.need("need_b", hosp2, "goggles", 10, "critical")
+	w.need("need_c", hosp2, "goggles", 3, "critical")
+	w.applied(func(a *app.App) bool { _, ok := a.Book.Need("need_c"); return ok }, "need_c recorded")
+
+	if code, p := w.call("POST", "/v1/allocations/"+id+"/redirect", reg.Token, `{"need_id":"need_c","reason":"smaller"}`); code != 422 ||
+		!strings.Contains(fmt.Sprint(p["errors"]), "need_id") {
+		t.Fatalf("redirect over-serving the target: %d %v", code, p)
+	}
+	if code, p := w.call("POST", "/v1/allocations/"+id+"/redirect", reg.Token, `{"need_id":"need_b","reason":"designated hospital out of stock","extra":1}`); code != 400 {
+		t.Fatalf("redirect with an unknown field: %d %v", code, p)
+	}
+	code, to := w.call("POST", "/v1/allocations/"+id+"/redirect", reg.Token, `{"need_id":"need_b","reason":"designated hospital out of stock"}`)
+	if code != 201 || to["need_id"] != "need_b" || to["quantity"] != 10.0 || to["decided_by"] != "regulator:"+reg.ID ||
+		to["reason"] != "designated hospital out of stock" || to["redirected_from"] != id || to["status"] != "proposed" {
+		t.Fatalf("redirect: %d %v", code, to)
+	}
+	code, from := w.call("GET", "/v1/allocations/"+id, reg.Token, "")
+	if code != 200 || from["status"] != "cancelled" || from["redirected_to"] != to["id"] || from["status_by"] != "regulator:"+reg.ID ||
+		from["status_reason"] != "designated hospital out of stock" {
+		t.Fatalf("the redirected allocation: %d %v", code, from)
+	}
+	if code, _ := w.call("GET", "/v1/allocations/"+to["id"].(string), manu.Token, ""); code != 200 {
+		t.Fatalf("the source cannot see the new allocation: %d", code)
+	}
+}
+
 // TestAuthorizationMatrix: every route, every role.
 func TestAuthorizationMatrix(t *testing.T) {
 	w := newWorld(t)
@@ -411,6 +449,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"receipt":  {"POST", base + "/receipt", `{"received_quantity":1}`},
 		"cancel":   {"POST", base + "/cancel", `{"reason":"no"}`},
 		"override": {"POST", "/v1/allocations", `{"need_id":"need_a","source_kind":"capacity","source_id":"cap_a","quantity":999,"reason":"x"}`},
+		"redirect": {"POST", base + "/redirect", `{"need_id":"need_a","reason":"x"}`},
 	}
 	tokens := map[string]string{"none": "", "hospital": hosp.Token, "other hospital": hosp2.Token, "manufacturer": manu.Token,
 		"other manufacturer": manu2.Token, "donor": donor.Token, "regulator": reg.Token, "operator": op}
@@ -426,10 +465,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"receipt":  {"none": 401, "hospital": 409, "other hospital": 404, "manufacturer": 403, "other manufacturer": 403, "donor": 403, "regulator": 403, "operator": 403},
 		"cancel":   {"none": 401, "hospital": 403, "other hospital": 403, "manufacturer": 403, "other manufacturer": 403, "donor": 403, "regulator": 409, "operator": 403},
 		"override": {"none": 401, "hospital": 403, "other hospital": 403, "manufacturer": 403, "other manufacturer": 403, "donor": 403, "regulator": 422, "operator": 403},
+		"redirect": {"none": 401, "hospital": 403, "other hospital": 403, "manufacturer": 403, "other manufacturer": 403, "donor": 403, "regulator": 409, "operator": 403},
 	}
 	// Order matters only for the cells that succeed: accept, then decline
 	// (the allocation is then declined, so dispatch/receipt/cancel are 409).
-	for _, route := range []string{"list", "stats", "get", "accept", "decline", "dispatch", "receipt", "cancel", "override"} {
+	for _, route := range []string{"list", "stats", "get", "accept", "decline", "dispatch", "receipt", "cancel", "override", "redirect"} {
 		c := routes[route]
 		for who, tok := range tokens {
 			got, body := w.call(c.method, c.path, tok, c.body)

@@ -167,6 +167,30 @@ func RunRepositorySuite(t *testing.T, newRepo func(t *testing.T) domain.Reposito
 		}
 	})
 
+	t.Run("a redirect's links and the regulator read back", func(t *testing.T) {
+		r := newRepo(t)
+		a, evs := Allocation("alloc_r")
+		a.RedirectedFrom = "alloc_q"
+		if err := r.InsertAllocation(ctx, a, evs...); err != nil {
+			t.Fatal(err)
+		}
+		typ, err := a.Cancel("moved to a designated hospital", "regulator:org_r1", t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.RedirectedTo = "alloc_s"
+		if err := r.UpdateAllocation(ctx, a, a.Event(typ)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.GetAllocation(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, a) || got.StatusBy != "regulator:org_r1" || got.RedirectedFrom != "alloc_q" || got.RedirectedTo != "alloc_s" {
+			t.Errorf("got  %+v\nwant %+v", got, a)
+		}
+	})
+
 	t.Run("unknown allocations", func(t *testing.T) {
 		r := newRepo(t)
 		if _, err := r.GetAllocation(ctx, "alloc_missing"); !errors.Is(err, domain.ErrAllocationNotFound) || apperr.CodeOf(err) != apperr.NotFound {

@@ -13,7 +13,7 @@ import (
 // nothing exactly when no (need, offer) pair can serve (CanServe), and
 // Match over only the needs and offers in such pairs decides exactly what
 // it decides over the whole market. The matcher's incremental runs rest
-// on both.
+// on both (and on Reach, which answers MayServe for many needs).
 func TestOnlyPairsThatCanServeDecide(t *testing.T) {
 	for seed := range uint64(300) {
 		r := rand.New(rand.NewPCG(seed, 13))
@@ -29,6 +29,14 @@ func TestOnlyPairsThatCanServeDecide(t *testing.T) {
 		for _, o := range offers {
 			if slices.ContainsFunc(needs, func(n policy.Need) bool { return policy.CanServe(n, o, day) }) {
 				inOffers = append(inOffers, o)
+			}
+		}
+		for _, o := range offers {
+			reach := policy.NewReach(o, day)
+			for _, n := range needs {
+				if reach.MayServe(n) != policy.MayServe(n, o, day) {
+					t.Fatalf("seed %d: Reach and MayServe disagree on %s for %s", seed, o.ID, n.ID)
+				}
 			}
 		}
 		all := policy.Match(needs, offers, day)

@@ -261,6 +261,53 @@ func MayServe(n Need, o Offer, today time.Time) bool {
 	return Admissible(n, o) && CanArrive(n, o, today)
 }
 
+// Reach answers MayServe for one offer and many needs on one day,
+// remembering the distance to each region and the days to each needed-by
+// date: many needs share both.
+type Reach struct {
+	offer Offer
+	today time.Time
+	km    map[string]float64 // region -> km; -1 when unknown
+	due   map[string]int     // needed-by -> days from today
+}
+
+// NewReach prepares MayServe(·, o, today).
+func NewReach(o Offer, today time.Time) *Reach {
+	return &Reach{offer: o, today: civil(today), km: map[string]float64{}, due: map[string]int{}}
+}
+
+// Offer is the offer asked about.
+func (r *Reach) Offer() Offer { return r.offer }
+
+// MayServe is MayServe(n, r's offer, r's day).
+func (r *Reach) MayServe(n Need) bool {
+	if !Admissible(n, r.offer) {
+		return false
+	}
+	due, ok := r.due[n.NeededBy]
+	if !ok {
+		due = dueDays(n.NeededBy, r.today)
+		r.due[n.NeededBy] = due
+	}
+	if due == noDue || due < 0 {
+		return true
+	}
+	km, ok := r.km[n.Region]
+	if !ok {
+		d, known := regions.DistanceKm(r.offer.Region, n.Region)
+		km = d
+		if !known {
+			km = -1
+		}
+		r.km[n.Region] = km
+	}
+	if km < 0 {
+		return false
+	}
+	d, ok := arrivalDays(km, r.offer.LeadTimeDays)
+	return ok && d <= due
+}
+
 // InRegion reports whether region code r lies in area: the same code, or
 // area is a province (xx0000) or a prefecture (xxxx00) containing r.
 func InRegion(r, area string) bool {
