@@ -91,6 +91,7 @@ var extraEndpoints = []endpoint{
 	{"POST", "/v1/webhooks/{id}/resume", "notify"},
 	{"GET", "/v1/webhooks/{id}/deliveries", "notify"},
 	{"GET", "/v1/me/stream", "notify"},
+	{"POST", "/v1/allocations/{id}/redirect", "matcher"}, // issue 5
 }
 
 var everyService = []string{"/healthz", "/readyz", "/metrics", "/openapi.json"}
