@@ -170,11 +170,13 @@ func TestRestartMidwayLosesNothing(t *testing.T) {
 	eventually(t, "the need to be fulfilled after the restart", func() bool {
 		return str(p.hosp.must(200, "GET", "/v1/needs/"+needID, nil), "status") == "fulfilled"
 	})
-	// The capacity report is intact and the dispatch lowered it.
-	caps := items(p.mfr.must(200, "GET", "/v1/capacity", nil))
-	if len(caps) != 1 || num(caps[0], "available_now") != 700 || num(caps[0], "reserved") != 0 {
-		t.Fatalf("capacity after dispatch: %v", caps)
-	}
+	// The capacity report is intact and the dispatch lowered it (supply
+	// follows the matcher's events on its own consumer: wait for it too).
+	var caps []map[string]any
+	eventually(t, "supply to apply the dispatch", func() bool {
+		caps = items(p.mfr.must(200, "GET", "/v1/capacity", nil))
+		return len(caps) == 1 && num(caps[0], "available_now") == 700 && num(caps[0], "reserved") == 0
+	})
 	// No event was recorded twice by the audit log.
 	eventually(t, "the audit log to hold each event once", func() bool {
 		ids := map[string]int{}

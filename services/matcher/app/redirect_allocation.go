@@ -38,10 +38,11 @@ var (
 //
 // Two documents change and there are no transactions: the new allocation
 // is written first (its id derives from the old one's id and version, so
-// a retry finds it), then the cancellation. Between the two the units are
-// counted twice, never freed: nothing can take them. A crash or a failed
-// write there leaves a half-done redirect that the next change of any
-// kind finishes before anything else (App.ready), from what the new
+// a retry finds it), carrying the events of both (the cancellation first),
+// then the old one's cancelled state. Between the two the matcher counts
+// the units twice, never frees them: nothing can take them. A crash or a
+// failed write there leaves a half-done redirect that the next change of
+// any kind finishes before anything else (App.ready), from what the new
 // allocation records.
 func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in RedirectInput) (domain.Allocation, error) {
 	in.NeedID = strings.TrimSpace(in.NeedID)
@@ -67,11 +68,19 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 	}
 	n, _ := a.Book.Need(need.ID)
 	o, _ := a.Book.Offer(offer.ID)
-	by := domain.RegulatorBy(actor.OrgID)
-	to, evs := domain.NewAllocation(domain.NewAllocationInput{
+	by, now := domain.RegulatorBy(actor.OrgID), a.Now()
+	to, made := domain.NewAllocation(domain.NewAllocationInput{
 		ID: domain.RedirectID(from), Need: n, Offer: o, Quantity: qty, DecidedBy: by, Reason: reason, RedirectedFrom: from.ID,
-	}, a.Now())
-	if err := a.Repo.InsertAllocation(ctx, to, evs...); err != nil {
+	}, now)
+	// The cancellation is announced first, with the new allocation's own
+	// events in its one write: every consumer sees the units released
+	// before they are reserved again, and nothing is announced that the
+	// second write could fail to make true (finishRedirects).
+	cancelled, err := redirected(from, to)
+	if err != nil {
+		return domain.Allocation{}, err
+	}
+	if err := a.Repo.InsertAllocation(ctx, to, append([]events.Envelope{cancelled.Event(events.AllocationCancelledType)}, made...)...); err != nil {
 		return domain.Allocation{}, err
 	}
 	a.Book.PutAllocation(to)
@@ -145,24 +154,34 @@ func (a *App) redirectTarget(from domain.Allocation, needID string) (policy.Need
 	return need, offer, qty, v.Err()
 }
 
-// finishRedirects writes the cancellation of every allocation whose
+// redirected is from cancelled by the redirect that made to, as the
+// redirect's second write stores it and its first write announces it: the
+// regulator and the reason are to's.
+func redirected(from, to domain.Allocation) (domain.Allocation, error) {
+	if _, err := from.Cancel(to.Reason, to.DecidedBy, to.CreatedAt); err != nil {
+		return domain.Allocation{}, err
+	}
+	from.RedirectedTo = to.ID
+	return from, nil
+}
+
+// finishRedirects stores the cancellation of every allocation whose
 // redirect stopped after its first write, from what the new allocation
-// records (reason, regulator), then matches the item again as a
-// cancellation does. The caller holds a.mu.
+// records; that write already announced it. The caller holds a.mu; the
+// release event has the item matched again through the rematch consumer.
 func (a *App) finishRedirects(ctx context.Context) error {
 	froms, tos := a.Book.HalfRedirected()
 	for i, from := range froms {
-		to := tos[i]
-		if _, err := from.Cancel(to.Reason, to.DecidedBy, to.CreatedAt); err != nil {
+		cancelled, err := redirected(from, tos[i])
+		if err != nil {
 			// Nothing changes an allocation between the two writes (every
 			// change finishes redirects first): this is a bug.
-			return fmt.Errorf("%w: redirect of %s to %s cannot be finished: %w", policy.ErrInvariant, from.ID, to.ID, err)
+			return fmt.Errorf("%w: redirect of %s to %s cannot be finished: %w", policy.ErrInvariant, from.ID, tos[i].ID, err)
 		}
-		from.RedirectedTo = to.ID
-		if err := a.Repo.UpdateAllocation(ctx, from, from.Event(events.AllocationCancelledType)); err != nil {
+		if err := a.Repo.UpdateAllocation(ctx, cancelled); err != nil {
 			return err
 		}
-		a.Book.PutAllocation(from)
+		a.Book.PutAllocation(cancelled)
 	}
 	return nil
 }

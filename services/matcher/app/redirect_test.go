@@ -64,15 +64,19 @@ func TestRedirectMovesTheUnshippedUnits(t *testing.T) {
 	if f.app.Book.NeedRemaining("n1") != 60 || f.app.Book.NeedRemaining("n2") != 240 || f.app.Book.OfferRemaining("cap1") != 0 {
 		t.Fatalf("n1 lacks %d, n2 %d, cap1 has %d", f.app.Book.NeedRemaining("n1"), f.app.Book.NeedRemaining("n2"), f.app.Book.OfferRemaining("cap1"))
 	}
-	// One action, announced as the new allocation then the cancellation,
-	// each naming the other.
+	// One action, announced as the cancellation then the new allocation
+	// (released before reserved again), each naming the other; the old
+	// allocation's last event is its state.
 	evs := f.repo.Events()[eventsBefore:]
-	if len(evs) != 2 || evs[0].Type != events.AllocationProposedType || evs[1].Type != events.AllocationCancelledType {
+	if len(evs) != 2 || evs[0].Type != events.AllocationCancelledType || evs[1].Type != events.AllocationProposedType {
 		t.Fatalf("events %+v", evs)
 	}
 	var made, cancelled events.Allocation
-	f.must(evs[0].Decode(&made))
-	f.must(evs[1].Decode(&cancelled))
+	f.must(evs[1].Decode(&made))
+	f.must(evs[0].Decode(&cancelled))
+	if cancelled != old.Snapshot() {
+		t.Fatalf("announced %+v, stored %+v", cancelled, old.Snapshot())
+	}
 	if made.RedirectedFrom != from.ID || made.DecidedBy != "regulator:reg1" || cancelled.RedirectedTo != to.ID || cancelled.StatusBy != "regulator:reg1" ||
 		cancelled.StatusReason != made.Reason {
 		t.Fatalf("events carry %+v and %+v", made, cancelled)
@@ -234,6 +238,15 @@ func TestRedirectStoppedBetweenItsWrites(t *testing.T) {
 	}
 	if f.app.Book.OfferRemaining("cap1") != 0 {
 		t.Fatalf("cap1 has %d after the redirect was finished", f.app.Book.OfferRemaining("cap1"))
+	}
+	announced := 0
+	for _, e := range f.repo.Events() {
+		if e.Type == events.AllocationCancelledType && e.Subject == from.ID {
+			announced++
+		}
+	}
+	if announced != 1 {
+		t.Fatalf("the cancellation was announced %d times", announced)
 	}
 	// A retry of the same redirect finds it done.
 	if _, err := f.app.RedirectAllocation(f.ctx, reg, from.ID, app.RedirectInput{NeedID: "n2", Reason: "to the designated hospital"}); !errors.Is(err, app.ErrCannotRedirect) {

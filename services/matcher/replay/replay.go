@@ -85,6 +85,9 @@ type replayer struct {
 	// allocation the replay lacks may come from one of them run again
 	// later (the rematch consumer after a release, a retried run).
 	triggers []events.Envelope
+	// redirects holds a redirect's cancellation until the allocation it
+	// names is adopted, by that allocation's id.
+	redirects map[string]events.Envelope
 }
 
 // Run replays the log read from r: JSON envelopes one after another (JSON
@@ -92,7 +95,7 @@ type replayer struct {
 // in log order. Extra fields (the audit's index) are ignored.
 func Run(ctx context.Context, r io.Reader) (Report, error) {
 	rp := &replayer{ctx: ctx, repo: memory.New(), handlers: map[string]bus.Handler{}, issued: map[string]bool{},
-		sweeps: map[string]bool{}, allocType: map[string]bool{}}
+		sweeps: map[string]bool{}, allocType: map[string]bool{}, redirects: map[string]events.Envelope{}}
 	rp.app = app.New(rp.repo, app.DefaultTTL)
 	rp.app.Now = func() time.Time { return rp.now }
 	for _, c := range ports.Consumers(rp.app) {
@@ -162,16 +165,46 @@ func (rp *replayer) apply(e events.Envelope) error {
 			return err
 		}
 	}
+	if waiting, ok := rp.redirects[e.Subject]; ok && e.Type == events.AllocationProposedType {
+		delete(rp.redirects, e.Subject)
+		rp.handle(rp.handlers[waiting.Type], waiting)
+	}
 	h, ok := rp.handlers[e.Type]
 	if !ok {
 		return nil
 	}
 	rp.report.Inputs++
 	rp.triggers = append(rp.triggers, e)
+	if to := redirectedTo(e); to != "" {
+		if _, held := rp.app.Book.Allocation(to); !held {
+			// A redirect announces the cancellation before the allocation
+			// that takes its units, in one write; the matcher matched the
+			// item again after both. So does the replay.
+			rp.redirects[to] = e
+			return nil
+		}
+	}
+	rp.handle(h, e)
+	return nil
+}
+
+func (rp *replayer) handle(h bus.Handler, e events.Envelope) {
 	if err := h(rp.ctx, e); err != nil {
 		rp.mismatch("", e.ID, "the replay could not apply %s: %v", e.Type, err)
 	}
-	return nil
+}
+
+// redirectedTo is the allocation a redirect's cancellation names, if e is
+// one.
+func redirectedTo(e events.Envelope) string {
+	if e.Type != events.AllocationCancelledType {
+		return ""
+	}
+	var d events.Allocation
+	if e.Decode(&d) != nil {
+		return ""
+	}
+	return d.RedirectedTo
 }
 
 // allocation adopts what the log says of an allocation, after checking an
