@@ -70,7 +70,7 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 	o, _ := a.Book.Offer(offer.ID)
 	by, now := domain.RegulatorBy(actor.OrgID), a.Now()
 	to, made := domain.NewAllocation(domain.NewAllocationInput{
-		ID: domain.RedirectID(from), Need: n, Offer: o, Quantity: qty, DecidedBy: by, Reason: reason, RedirectedFrom: from.ID,
+		ID: domain.RedirectID(from), Need: n, Offer: o, Quantity: qty, DecidedBy: by, Reason: reason, RedirectedFrom: from.ID, TTL: a.TTL,
 	}, now)
 	// The cancellation is announced first, with the new allocation's own
 	// events in its one write: every consumer sees the units released

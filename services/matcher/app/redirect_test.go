@@ -77,7 +77,7 @@ func TestRedirectMovesTheUnshippedUnits(t *testing.T) {
 	if cancelled != old.Snapshot() {
 		t.Fatalf("announced %+v, stored %+v", cancelled, old.Snapshot())
 	}
-	if made.RedirectedFrom != from.ID || made.DecidedBy != "regulator:reg1" || cancelled.RedirectedTo != to.ID || cancelled.StatusBy != "regulator:reg1" ||
+	if made.RedirectedFrom != from.ID || made.DecidedBy != "regulator:reg1" || made.ExpiresAt == "" || cancelled.RedirectedTo != to.ID || cancelled.StatusBy != "regulator:reg1" ||
 		cancelled.StatusReason != made.Reason {
 		t.Fatalf("events carry %+v and %+v", made, cancelled)
 	}
