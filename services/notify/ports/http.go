@@ -151,16 +151,7 @@ func (h handlers) list(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]SubscriptionJSON, 0, len(subs))
-	for _, s := range subs {
-		items = append(items, subscriptionJSON(s))
-	}
-	next := ""
-	if len(items) > p.Limit {
-		items = items[:p.Limit]
-		next = httpx.EncodeCursor(items[len(items)-1].ID)
-	}
-	return c.JSON(http.StatusOK, httpx.NewList(items, next))
+	return c.JSON(http.StatusOK, page(subs, p.Limit, subscriptionJSON, func(j SubscriptionJSON) string { return j.ID }))
 }
 
 func (h handlers) get(c echo.Context) error {
@@ -195,14 +186,19 @@ func (h handlers) deliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	items := make([]DeliveryJSON, 0, len(ds))
-	for _, d := range ds {
-		items = append(items, deliveryJSON(d))
+	return c.JSON(http.StatusOK, page(ds, p.Limit, deliveryJSON, func(j DeliveryJSON) string { return j.ID }))
+}
+
+// page renders a list read with one more than limit: the extra one says
+// there is a next page, which starts after the last item shown.
+func page[T, J any](all []T, limit int, render func(T) J, key func(J) string) httpx.List[J] {
+	items := make([]J, 0, min(len(all), limit))
+	for _, x := range all[:min(len(all), limit)] {
+		items = append(items, render(x))
 	}
 	next := ""
-	if len(items) > p.Limit {
-		items = items[:p.Limit]
-		next = httpx.EncodeCursor(items[len(items)-1].ID)
+	if len(all) > limit && len(items) > 0 {
+		next = httpx.EncodeCursor(key(items[len(items)-1]))
 	}
-	return c.JSON(http.StatusOK, httpx.NewList(items, next))
+	return httpx.NewList(items, next)
 }
