@@ -14,6 +14,7 @@ import (
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/failpoint"
 	"github.com/aidflow/aidflow/shared/logging"
 )
 
@@ -155,6 +156,7 @@ func (c *Consumer) handle(ctx context.Context, log *slog.Logger, msg jetstream.M
 			c.retry(ctx, log, msg, err)
 			return
 		}
+		failpoint.Hit(failpoint.BusAfterHandle)
 		if err := processed.Mark(ctx, c.spec.Name, e.ID); err != nil {
 			c.retry(ctx, log, msg, fmt.Errorf("write processed mark: %w", err))
 			return

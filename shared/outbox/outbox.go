@@ -20,6 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/aidflow/aidflow/contracts/events"
+	"github.com/aidflow/aidflow/shared/failpoint"
 )
 
 // Field is the name of the outbox array in an aggregate document.
@@ -74,6 +75,7 @@ func (r *Relay) Insert(ctx context.Context, coll *mongo.Collection, doc any, evs
 	if _, err := coll.InsertOne(ctx, d); err != nil {
 		return err
 	}
+	failpoint.Hit(failpoint.OutboxAfterWrite)
 	r.Notify(coll, id)
 	return nil
 }
@@ -106,6 +108,7 @@ func (r *Relay) Update(ctx context.Context, coll *mongo.Collection, id any, upda
 		return mongo.ErrNoDocuments
 	}
 	if len(evs) > 0 {
+		failpoint.Hit(failpoint.OutboxAfterWrite)
 		r.Notify(coll, id)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
+	"github.com/aidflow/aidflow/shared/failpoint"
 	"github.com/aidflow/aidflow/shared/keymutex"
 	"github.com/aidflow/aidflow/shared/logging"
 )
@@ -197,6 +198,7 @@ func (r *Relay) relay(ctx context.Context, x ref) error {
 	if len(d.Outbox) == 0 {
 		return nil
 	}
+	failpoint.Hit(failpoint.OutboxBeforePublish)
 	for _, e := range d.Outbox {
 		if r.BeforePublish != nil {
 			r.BeforePublish()

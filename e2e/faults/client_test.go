@@ -1,0 +1,277 @@
+package faults_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// client talks to the gateway as the organizations would.
+type client struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newClient(t *testing.T, base string) *client {
+	return &client{t: t, base: base, http: &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+}
+
+// do sends one request; key, when set, is the Idempotency-Key.
+func (c *client) do(method, path, token, key string, body any) (int, []byte, error) {
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		r = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, c.base+path, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw, err
+}
+
+// write sends a write the way a careful client does: with an
+// Idempotency-Key, retried with the same key after a connection error or
+// a 5xx until it gets an answer below 500 or the deadline passes. It
+// returns the final status and body, and whether any attempt failed.
+func (c *client) write(method, path, token, key string, body any) (int, []byte, bool) {
+	deadline := time.Now().Add(2 * time.Minute)
+	failed := false
+	for attempt := 0; ; attempt++ {
+		code, raw, err := c.do(method, path, token, key, body)
+		if err == nil && code < 500 {
+			return code, raw, failed
+		}
+		failed = true
+		if time.Now().After(deadline) {
+			c.t.Errorf("%s %s (key %s) still failing after 2 min: %d %s %v", method, path, key, code, raw, err)
+			return code, raw, failed
+		}
+		time.Sleep(min(time.Duration(attempt+1)*100*time.Millisecond, time.Second))
+	}
+}
+
+// must sends a request (retried like write) and decodes a want answer.
+func (c *client) must(want int, method, path, token string, body, out any) {
+	c.t.Helper()
+	code, raw, _ := c.write(method, path, token, "", body)
+	if code != want {
+		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, code, want, raw)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			c.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
+		}
+	}
+}
+
+// list reads every page of a list as token.
+func list[T any](c *client, path, token string) ([]T, error) {
+	var all []T
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	cursor := ""
+	for {
+		p := path + sep + "limit=200"
+		if cursor != "" {
+			p += "&cursor=" + cursor
+		}
+		code, raw, err := c.do(http.MethodGet, p, token, "", nil)
+		if err != nil {
+			return nil, err
+		}
+		if code != http.StatusOK {
+			return nil, fmt.Errorf("GET %s: %d %s", p, code, raw)
+		}
+		var page struct {
+			Items []T    `json:"items"`
+			Next  string `json:"next"`
+		}
+		if err := json.Unmarshal(raw, &page); err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.Next == "" {
+			return all, nil
+		}
+		cursor = page.Next
+	}
+}
+
+// world is the organizations a scenario runs with: hospitals, a
+// regulator, and manufacturers whose capacity exceeds every need the
+// scenario posts, so every need can be fully allocated.
+type world struct {
+	hospitals     []string
+	regulator     string
+	manufacturers []string
+}
+
+var items = []string{"n95-respirator", "surgical-mask", "protective-suit", "goggles"}
+
+var regions = []string{"420100", "330100", "110000", "440300", "320500", "420500", "330200", "370200"}
+
+// capacityPerItem is each manufacturer's stock of each item; needs are
+// at most 10 × 50 units, so two manufacturers cover 1,000 needs on one item.
+const capacityPerItem = 300_000
+
+func setUp(t *testing.T, c *cluster, api *client) world {
+	t.Helper()
+	var w world
+	org := func(name, role, region string) string {
+		var o struct {
+			Token string `json:"token"`
+		}
+		api.must(http.StatusCreated, http.MethodPost, "/v1/orgs", c.Operator, map[string]any{"name": name, "role": role, "region": region, "facility_type": facility(role)}, &o)
+		return o.Token
+	}
+	for i := range 8 {
+		w.hospitals = append(w.hospitals, org(fmt.Sprintf("Fault hospital %d", i), "hospital", regions[i%len(regions)]))
+	}
+	w.regulator = org("Fault regulator", "regulator", "110000")
+	for i := range 2 {
+		tok := org(fmt.Sprintf("Fault manufacturer %d", i), "manufacturer", regions[(i*3)%len(regions)])
+		w.manufacturers = append(w.manufacturers, tok)
+		for _, item := range items {
+			api.must(http.StatusOK, http.MethodPut, "/v1/capacity/"+item, tok, map[string]any{"available_now": capacityPerItem, "daily_rate": 1000, "lead_time_days": 0}, nil)
+		}
+	}
+	return w
+}
+
+func facility(role string) any {
+	if role == "hospital" {
+		return "designated"
+	}
+	return nil
+}
+
+// posted is one need the client sent: its key, what it asked, and the id
+// of the 2xx answer.
+type posted struct {
+	Key      string
+	Hospital int
+	Item     string
+	Quantity int64
+	ID       string
+	// Failed: an attempt got a 5xx or a connection error before the 2xx.
+	Failed bool
+}
+
+// ledger is what the client knows it was promised.
+type ledger struct {
+	mu    sync.Mutex
+	needs []posted
+}
+
+func (l *ledger) add(p posted) {
+	l.mu.Lock()
+	l.needs = append(l.needs, p)
+	l.mu.Unlock()
+}
+
+func (l *ledger) all() []posted {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]posted(nil), l.needs...)
+}
+
+// postNeeds posts n needs from workers goroutines, each with its own
+// Idempotency-Key (also written in the need's private note, so the checker
+// can count what each key created). during, when set, runs once after
+// faultAt needs were answered, while the others keep posting.
+func postNeeds(t *testing.T, api *client, w world, l *ledger, prefix string, n, workers, faultAt int, during func()) {
+	t.Helper()
+	neededBy := time.Now().UTC().AddDate(0, 0, 10).Format("2006-01-02")
+	var next, answered atomic.Int64
+	var faultOnce sync.Once
+	faultDone := make(chan struct{})
+	if during == nil {
+		close(faultDone)
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				p := posted{Key: fmt.Sprintf("%s-%04d", prefix, i), Hospital: i % len(w.hospitals), Item: items[i%len(items)], Quantity: int64(10 * (1 + i%50))}
+				body := map[string]any{"item": p.Item, "quantity": p.Quantity, "urgency": []string{"critical", "high", "normal"}[i%3], "needed_by": neededBy, "note": p.Key}
+				code, raw, failed := api.write(http.MethodPost, "/v1/needs", w.hospitals[p.Hospital], p.Key, body)
+				p.Failed = failed
+				if code != http.StatusCreated {
+					t.Errorf("need %s: %d %s", p.Key, code, raw)
+					continue
+				}
+				var got struct {
+					ID string `json:"id"`
+				}
+				if err := json.Unmarshal(raw, &got); err != nil || got.ID == "" {
+					t.Errorf("need %s: no id in %s", p.Key, raw)
+					continue
+				}
+				p.ID = got.ID
+				l.add(p)
+				if during != nil && answered.Add(1) == int64(faultAt) {
+					go faultOnce.Do(func() { defer close(faultDone); during() })
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if during != nil {
+		faultOnce.Do(func() { defer close(faultDone); during() }) // fewer answers than faultAt
+	}
+	<-faultDone
+}
+
+// waitFor polls cond until it holds or d passes; it returns cond's last
+// explanation when it never held.
+func waitFor(d time.Duration, cond func() (bool, string)) (bool, string) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		ok, why := cond()
+		if ok {
+			return true, ""
+		}
+		select {
+		case <-ctx.Done():
+			return false, why
+		case <-time.After(time.Second): // each read is costly for the services
+		}
+	}
+}
