@@ -279,12 +279,15 @@ func converged(s snapshot, promised []posted, withAudit bool) []string {
 // checkRecovered is the one after-recovery check every scenario runs:
 // it waits until everything promised has flowed everywhere, checking the
 // invariants at every read, then checks them once more.
+// recoverWithin bounds the wait for everything to flow after the faults.
+const recoverWithin = 2 * time.Minute
+
 func checkRecovered(t *testing.T, c *cluster, api *client, w world, l *ledger) {
 	t.Helper()
 	promised := l.all()
 	var violated []string
 	start, lastLog := time.Now(), time.Now()
-	ok, why := waitFor(2*time.Minute, func() (bool, string) {
+	ok, why := waitFor(recoverWithin, func() (bool, string) {
 		t0 := time.Now()
 		s, err := read(api, w.regulator, false)
 		if err == nil && len(invariants(s, promised)) == 0 && len(converged(s, promised, false)) == 0 {

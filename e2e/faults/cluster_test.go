@@ -51,8 +51,8 @@ func (l *tail) add(s string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.lines = append(l.lines, s)
-	if len(l.lines) > 40 {
-		l.lines = l.lines[len(l.lines)-40:]
+	if len(l.lines) > 60 {
+		l.lines = l.lines[len(l.lines)-60:]
 	}
 }
 

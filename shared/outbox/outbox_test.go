@@ -186,3 +186,26 @@ func TestOutboxChildProcess(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// A write that lands after the start-up sweep with nobody to notify the
+// relay (a crashed process's last insert, applied by the database after the
+// process died) is still published, by the late sweep.
+func TestEntriesWrittenAfterTheStartSweepArePublished(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, coll := connect(t, testkit.NATS(t).URL(), testkit.SharedMongo(t), testkit.DBName(t))
+	defer b.Close()
+	r := outbox.NewRelay(b, nil)
+	r.Watch(coll)
+	go func() { _ = r.Run(ctx) }()
+	entries, err := outbox.Entries(posted("late"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Straight into the collection, as the dead writer's insert would be.
+	if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: "late"}, {Key: "quantity", Value: 5}, {Key: outbox.Field, Value: entries}}); err != nil {
+		t.Fatal(err)
+	}
+	testkit.Eventually(t, outbox.LateSweeps[0]+10*time.Second, func() bool { return streamCount(t, b) == 1 && outboxLen(t, coll, "late") == 0 },
+		"the late sweep publishes the entry")
+}

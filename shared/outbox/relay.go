@@ -53,6 +53,17 @@ type Relay struct {
 // could not be queued.
 const SweepEvery = 5 * time.Second
 
+// LateSweeps are the sweeps after the start-up one, counted from start:
+// they find the entries of writes that the previous process sent before it
+// crashed and that the database applied only after the start-up sweep
+// (found by the fault suite, e2e/faults).
+var LateSweeps = []time.Duration{SweepEvery, 6 * SweepEvery}
+
+// BackstopSweepEvery is how often the relay sweeps regardless, the last
+// line for an entry nothing notified. A sweep reads whole collections, so
+// it is rare.
+const BackstopSweepEvery = 10 * time.Minute
+
 // Workers is how many aggregates are relayed at once. One aggregate always
 // goes to the same worker, so its events keep their order.
 const Workers = 4
@@ -113,17 +124,31 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(SweepEvery)
 	defer tick.Stop()
+	started, lastSweep := time.Now(), time.Now()
+	lateDone := 0
 	for {
 		select {
 		case <-ctx.Done():
 			r.wg.Wait()
 			return nil
-		case <-tick.C:
+		case now := <-tick.C:
 			r.mu.Lock()
 			again := r.overflow
 			r.overflow = false
 			r.mu.Unlock()
+			// Writes a crashed predecessor sent just before it died can
+			// land after the start-up sweep (the server finishes them
+			// without the client), and nothing notifies their entries:
+			// sweep again shortly after start, and now and then anyway.
+			if lateDone < len(LateSweeps) && now.Sub(started) >= LateSweeps[lateDone] {
+				lateDone++
+				again = true
+			}
+			if now.Sub(lastSweep) >= BackstopSweepEvery {
+				again = true
+			}
 			if again {
+				lastSweep = now
 				if err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
 					r.log.Error("outbox sweep", "err", err)
 				}

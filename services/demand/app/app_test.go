@@ -50,7 +50,7 @@ func input(item string, qty string) domain.NewNeedInput {
 func post(t *testing.T, a *app.App, c *clock, by domain.Poster, in domain.NewNeedInput) domain.Need {
 	t.Helper()
 	c.add(time.Second)
-	n, err := a.PostNeed(context.Background(), by, in)
+	n, err := a.PostNeed(context.Background(), by, "", in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestPostNeed(t *testing.T) {
 
 func TestPostNeedInvalidStoresNothing(t *testing.T) {
 	a, repo, _ := newApp(t)
-	_, err := a.PostNeed(context.Background(), hospitalA, input("n95-respirator", "0"))
+	_, err := a.PostNeed(context.Background(), hospitalA, "", input("n95-respirator", "0"))
 	if apperr.CodeOf(err) != apperr.Unprocessable {
 		t.Fatalf("err = %v", err)
 	}
@@ -197,7 +197,7 @@ func TestListOrderBreaksTiesByID(t *testing.T) {
 	var posted []string
 	for range 5 {
 		// Same clock for all: creation times tie.
-		n, err := a.PostNeed(context.Background(), hospitalA, input("goggles", "10"))
+		n, err := a.PostNeed(context.Background(), hospitalA, "", input("goggles", "10"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -452,5 +452,40 @@ func TestEventsMatchTheirSchemas(t *testing.T) {
 		if !seen[typ] {
 			t.Errorf("no %s produced", typ)
 		}
+	}
+}
+
+// A retry of a post whose need was stored but whose answer was lost (the
+// process or the database died before the idempotency record was written)
+// answers the stored need and posts nothing new.
+func TestPostNeedWithTheSameKeyPostsOnce(t *testing.T) {
+	a, repo, _ := newApp(t)
+	ctx := context.Background()
+	first, err := a.PostNeed(ctx, hospitalA, "key-1", input("goggles", "10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := a.PostNeed(ctx, hospitalA, "key-1", input("goggles", "10"))
+	if err != nil || again.ID != first.ID {
+		t.Fatalf("retry = %s, %v; want the first need %s", again.ID, err, first.ID)
+	}
+	// A restarted process whose index does not hold it yet: the store
+	// refuses the second insert and the stored need is answered.
+	restarted := app.New(repo, memory.NewStockReports())
+	restarted.Now = a.Now
+	afterCrash, err := restarted.PostNeed(ctx, hospitalA, "key-1", input("goggles", "10"))
+	if err != nil || afterCrash.ID != first.ID {
+		t.Fatalf("retry after a restart = %s, %v; want the first need %s", afterCrash.ID, err, first.ID)
+	}
+	if n := len(repo.Events()); n != 1 {
+		t.Fatalf("%d events stored, want one need_posted", n)
+	}
+	other, err := a.PostNeed(ctx, hospitalA, "key-2", input("goggles", "10"))
+	if err != nil || other.ID == first.ID {
+		t.Fatalf("another key = %s, %v; want a new need", other.ID, err)
+	}
+	theirs, err := a.PostNeed(ctx, hospitalB, "key-1", input("goggles", "10"))
+	if err != nil || theirs.ID == first.ID {
+		t.Fatalf("another hospital's key-1 = %s, %v; want its own need", theirs.ID, err)
 	}
 }

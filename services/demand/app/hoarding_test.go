@@ -20,7 +20,7 @@ func TestAntiHoarding(t *testing.T) {
 	// Limit 30 × 200 = 6000; 5000 held.
 	post(t, a, c, hospitalA, input("n95-respirator", "1000"))
 	events := len(repo.Events())
-	_, err := a.PostNeed(ctx, hospitalA, input("n95-respirator", "1"))
+	_, err := a.PostNeed(ctx, hospitalA, "", input("n95-respirator", "1"))
 	if e := apperr.As(err); e == nil || e.Code != apperr.Unprocessable || !strings.Contains(e.Message, "Ask for at most 0") {
 		t.Fatalf("over the limit: %v", err)
 	}
@@ -39,7 +39,7 @@ func TestAntiHoarding(t *testing.T) {
 		t.Fatal(err)
 	}
 	post(t, a, c, hospitalA, input("n95-respirator", "3000"))
-	if _, err := a.PostNeed(ctx, hospitalA, input("n95-respirator", "1")); apperr.CodeOf(err) != apperr.Unprocessable {
+	if _, err := a.PostNeed(ctx, hospitalA, "", input("n95-respirator", "1")); apperr.CodeOf(err) != apperr.Unprocessable {
 		t.Errorf("at the limit again: %v", err)
 	}
 	// A larger reported consumption lifts the limit.
@@ -62,7 +62,7 @@ func TestAntiHoardingConcurrentPosts(t *testing.T) {
 	created := 0
 	for range 20 {
 		wg.Go(func() {
-			if _, err := a.PostNeed(ctx, hospitalA, input("goggles", "4")); err == nil {
+			if _, err := a.PostNeed(ctx, hospitalA, "", input("goggles", "4")); err == nil {
 				mu.Lock()
 				created++
 				mu.Unlock()

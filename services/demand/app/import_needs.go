@@ -38,7 +38,7 @@ func (a *App) ImportNeeds(ctx context.Context, by domain.Poster, key string, row
 			continue
 		}
 		if key != "" {
-			n.ID = importID(by.HospitalID, key, r.Line)
+			n.ID = keyedID(by.HospitalID, key, r.Line)
 		}
 		valid = append(valid, row{r.Line, n})
 		if !slices.Contains(items, n.Item) {
@@ -110,8 +110,9 @@ func prefixed(line int, err error) []apperr.FieldError {
 	return out
 }
 
-// importID is a need's id in an import sent with an Idempotency-Key.
-func importID(hospitalID, key string, line int) string {
+// keyedID is the id of a need sent with an Idempotency-Key: posted alone
+// (line 0) or on a line of an import.
+func keyedID(hospitalID, key string, line int) string {
 	h := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d", hospitalID, key, line))
 	return "need_" + hex.EncodeToString(h[:10])
 }
