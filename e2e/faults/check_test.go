@@ -91,8 +91,11 @@ func read(api *client, regulator string, withAudit bool) (snapshot, error) {
 		}
 	}
 	code, raw, err := api.do(http.MethodGet, "/v1/public/summary", "", "", nil)
-	if err != nil || code != http.StatusOK {
-		return s, fmt.Errorf("summary: %d %s %v", code, raw, err)
+	if err != nil {
+		return s, fmt.Errorf("summary: %w", err)
+	}
+	if code != http.StatusOK {
+		return s, fmt.Errorf("summary: %d %s", code, raw)
 	}
 	var sum struct {
 		Items []summaryItem `json:"items"`

@@ -320,14 +320,6 @@ func (c *cluster) waitReady(name string) {
 	}
 }
 
-// waitAllReady waits until every service is ready again.
-func (c *cluster) waitAllReady() {
-	c.t.Helper()
-	for _, name := range services {
-		c.waitReady(name)
-	}
-}
-
 // restart starts a stopped service again on the same address and data.
 func (c *cluster) restart(name string, extraEnv ...string) {
 	c.t.Helper()
