@@ -94,12 +94,16 @@ func (c *client) must(want int, method, path, token string, body, out any) {
 
 // list reads every page of a list as token.
 func list[T any](c *client, path, token string) ([]T, error) {
+	return listFrom[T](c, path, token, "")
+}
+
+// listFrom reads every page of a list from cursor on.
+func listFrom[T any](c *client, path, token, cursor string) ([]T, error) {
 	var all []T
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	cursor := ""
 	for {
 		p := path + sep + "limit=200"
 		if cursor != "" {

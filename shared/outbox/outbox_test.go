@@ -197,7 +197,10 @@ func TestEntriesWrittenAfterTheStartSweepArePublished(t *testing.T) {
 	defer b.Close()
 	r := outbox.NewRelay(b, nil)
 	r.Watch(coll)
+	swept := make(chan struct{})
+	r.AfterStartSweep = func() { close(swept) }
 	go func() { _ = r.Run(ctx) }()
+	<-swept
 	entries, err := outbox.Entries(posted("late"))
 	if err != nil {
 		t.Fatal(err)

@@ -47,6 +47,8 @@ type Relay struct {
 	// failpoints for tests that kill the process between the write and the
 	// publish, and between the publish and the removal from the outbox.
 	BeforePublish, AfterPublish func()
+	// AfterStartSweep, when set, runs once the start-up sweep is done.
+	AfterStartSweep func()
 }
 
 // SweepEvery is how often the relay sweeps again after a notification
@@ -122,10 +124,13 @@ func (r *Relay) Run(ctx context.Context) error {
 	if err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
 		r.log.Error("outbox sweep", "err", err)
 	}
+	if r.AfterStartSweep != nil {
+		r.AfterStartSweep()
+	}
 	tick := time.NewTicker(SweepEvery)
 	defer tick.Stop()
-	started, lastSweep := time.Now(), time.Now()
-	lateDone := 0
+	lastSweep := time.Now()
+	ticks, lateDone := 0, 0
 	for {
 		select {
 		case <-ctx.Done():
@@ -140,7 +145,8 @@ func (r *Relay) Run(ctx context.Context) error {
 			// land after the start-up sweep (the server finishes them
 			// without the client), and nothing notifies their entries:
 			// sweep again shortly after start, and now and then anyway.
-			if lateDone < len(LateSweeps) && now.Sub(started) >= LateSweeps[lateDone] {
+			ticks++
+			if lateDone < len(LateSweeps) && time.Duration(ticks)*SweepEvery >= LateSweeps[lateDone] {
 				lateDone++
 				again = true
 			}
