@@ -177,7 +177,7 @@ func (d *Dispatcher) finish(ctx context.Context, id, deliveryID string, at *doma
 		if over {
 			evicted = s.Finish(deliveryID)
 		}
-		s.UpdatedAt = a.Now().UTC()
+		s.UpdatedAt = a.Now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
 	if errors.Is(err, domain.ErrSubscriptionNotFound) {

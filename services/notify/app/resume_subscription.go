@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/aidflow/aidflow/services/notify/domain"
 	"github.com/aidflow/aidflow/shared/auth"
@@ -15,7 +16,7 @@ func (a *App) ResumeSubscription(ctx context.Context, actor auth.Claims, id stri
 	}
 	s, err := a.Repo.UpdateSubscription(ctx, id, func(s *domain.Subscription) error {
 		s.Resume()
-		s.UpdatedAt = a.Now().UTC()
+		s.UpdatedAt = a.Now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
 	if err != nil {
