@@ -254,7 +254,7 @@ func (m *Model) AllocationChanged(d events.Allocation, at time.Time) (Allocation
 		ID: d.AllocationID, Version: d.Version, NeedID: d.NeedID, HospitalID: d.HospitalID, HospitalRegion: d.HospitalRegion,
 		Item: d.Item, Quantity: d.Quantity, SourceKind: d.SourceKind, SourceID: d.SourceID, SourceOrgID: d.SourceOrgID,
 		Status: d.Status, Shipped: d.ShippedQuantity, Received: d.ReceivedQuantity,
-		DecidedBy: Sanitize(d.DecidedBy), Reason: Sanitize(d.Reason),
+		DecidedBy: PublicDecidedBy(d.DecidedBy), Reason: Sanitize(d.Reason),
 		CreatedAt: parseTime(d.CreatedAt, updated), UpdatedAt: updated,
 		Shipments: append([]Shipment(nil), cur.Shipments...),
 	}

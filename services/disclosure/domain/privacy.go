@@ -23,7 +23,17 @@ var (
 	// shortest local landline number; names of institutions rarely hold
 	// that many digits in a row.
 	digitsRE = regexp.MustCompile(`[+(（]?[0-9０-９](?:[\s\-.()（）]*[0-9０-９]){6,}[XxＸｘ]?`)
+	// A run of digits that is nothing but one calendar date or a range of
+	// two (the policy's reasons say "needed-by window 2026-11-25..2026-11-27"):
+	// kept. A date with more digits around it is masked whole, so a phone
+	// number cannot pass by looking partly like a date.
+	datesRE = regexp.MustCompile(`^` + isoDate + `(?:\.\.` + isoDate + `)?$`)
+	// What the matcher writes in decided_by: its policy version, or the
+	// regulator organization that overrode. Opaque ids, never a person's.
+	decidedByRE = regexp.MustCompile(`^(?:aidflow-policy/[0-9]+(?:\.[0-9]+)*|regulator:org_[0-9a-z]+)$`)
 )
+
+const isoDate = `(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])`
 
 // Sanitize returns a name fit to publish: control characters and runs of
 // space collapsed, e-mail addresses and long digit runs (phone, identity
@@ -38,10 +48,26 @@ func Sanitize(name string) string {
 		return r
 	}, name)
 	name = emailRE.ReplaceAllString(name, Masked)
-	name = digitsRE.ReplaceAllString(name, Masked)
+	name = digitsRE.ReplaceAllStringFunc(name, func(run string) string {
+		if datesRE.MatchString(run) {
+			return run
+		}
+		return Masked
+	})
 	name = strings.Join(strings.Fields(name), " ")
 	if utf8.RuneCountInString(name) > MaxPublicName {
 		name = string([]rune(name)[:MaxPublicName])
 	}
 	return name
+}
+
+// PublicDecidedBy returns an allocation's decided_by fit to publish: the
+// policy version or the overriding regulator's organization id as they
+// are (Sanitize would mask a long run of digits in an id), anything else
+// sanitized like free text.
+func PublicDecidedBy(s string) string {
+	if decidedByRE.MatchString(s) {
+		return s
+	}
+	return Sanitize(s)
 }

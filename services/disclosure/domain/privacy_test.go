@@ -27,6 +27,12 @@ func TestSanitize(t *testing.T) {
 		{"both a.b+c@mail.example.org and 13912345678", "both *** and ***"},
 		{"  many   spaces\tand\ncontrol\x00chars  ", "many spaces and control chars"},
 		{"", ""},
+		// Dates the policy writes in its reasons stay; a date inside a
+		// longer run of digits does not make the run publishable.
+		{"needed-by window 2026-11-25..2026-11-27; arrives in 2 days, by 2026-11-26", "needed-by window 2026-11-25..2026-11-27; arrives in 2 days, by 2026-11-26"},
+		{"call 138-2026-11-25", "call ***"},
+		{"2026-11-25 13800138000", "***"},
+		{"not a date 2026-13-45", "not a date ***"},
 	}
 	for _, tt := range tests {
 		if got := domain.Sanitize(tt.in); got != tt.want {
@@ -36,5 +42,19 @@ func TestSanitize(t *testing.T) {
 	long := strings.Repeat("医", domain.MaxPublicName+10)
 	if got := domain.Sanitize(long); len([]rune(got)) != domain.MaxPublicName {
 		t.Errorf("long name kept %d characters, want %d", len([]rune(got)), domain.MaxPublicName)
+	}
+}
+
+func TestPublicDecidedBy(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"aidflow-policy/0.2", "aidflow-policy/0.2"},
+		{"regulator:org_1234567890abcdef1234", "regulator:org_1234567890abcdef1234"},
+		{"regulator:13800138000", "regulator:***"},
+		{"someone admin@example.com", "someone ***"},
+	}
+	for _, tt := range tests {
+		if got := domain.PublicDecidedBy(tt.in); got != tt.want {
+			t.Errorf("PublicDecidedBy(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
