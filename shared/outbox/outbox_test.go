@@ -212,3 +212,48 @@ func TestEntriesWrittenAfterTheStartSweepArePublished(t *testing.T) {
 	testkit.Eventually(t, outbox.LateSweeps[0]+10*time.Second, func() bool { return streamCount(t, b) == 1 && outboxLen(t, coll, "late") == 0 },
 		"the late sweep publishes the entry")
 }
+
+// A relay watching a shared collection through a scope sweeps only its own
+// documents: another writer's pending entries stay where they are, for that
+// writer's relay, which may be updating the document at that moment.
+func TestScopedRelayLeavesOtherDocumentsAlone(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b, coll := connect(t, testkit.NATS(t).URL(), testkit.SharedMongo(t), testkit.DBName(t))
+	defer b.Close()
+	for _, d := range []struct{ id, owner string }{{"mine", "a"}, {"theirs", "b"}} {
+		entries, err := outbox.Entries(posted(d.id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Left behind by a crash: nobody notifies a relay of them.
+		if _, err := coll.InsertOne(ctx, bson.D{{Key: "_id", Value: d.id}, {Key: "owner", Value: d.owner}, {Key: outbox.Field, Value: entries}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scope := bson.D{{Key: "owner", Value: "a"}}
+
+	// What each sweep takes, before any relay runs: the unscoped one both.
+	unscoped := outbox.NewRelay(b, nil)
+	unscoped.Watch(coll)
+	if n, err := unscoped.Sweep(ctx); err != nil || n != 2 {
+		t.Fatalf("an unscoped sweep found %d aggregates (%v), want 2", n, err)
+	}
+	scoped := outbox.NewRelay(b, nil)
+	scoped.WatchScoped(coll, scope)
+	if n, err := scoped.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("a scoped sweep found %d aggregates (%v), want its own 1", n, err)
+	}
+
+	r := outbox.NewRelay(b, nil)
+	r.WatchScoped(coll, scope)
+	swept := make(chan struct{})
+	r.AfterStartSweep = func() { close(swept) }
+	go func() { _ = r.Run(ctx) }()
+	<-swept
+	testkit.Eventually(t, 10*time.Second, func() bool { return outboxLen(t, coll, "mine") == 0 && streamCount(t, b) == 1 },
+		"the relay publishes and removes its own document's entry")
+	if n := outboxLen(t, coll, "theirs"); n != 1 {
+		t.Fatalf("the other writer's document holds %d entries, want its 1 untouched", n)
+	}
+}

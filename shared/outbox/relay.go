@@ -28,11 +28,18 @@ type ref struct {
 	id   any
 }
 
+// watched is a collection the relay sweeps, and the documents of it that
+// are this process's to sweep.
+type watched struct {
+	coll  *mongo.Collection
+	scope bson.D // nil: every document
+}
+
 // Relay publishes the events that aggregates hold in their outbox.
 type Relay struct {
-	pub   Publisher
-	log   *slog.Logger
-	colls []*mongo.Collection
+	pub     Publisher
+	log     *slog.Logger
+	watched []watched
 
 	workers []chan ref
 	mu      sync.Mutex
@@ -82,9 +89,23 @@ func NewRelay(pub Publisher, log *slog.Logger) *Relay {
 	return r
 }
 
-// Watch registers a collection whose documents may hold outbox entries;
-// Run sweeps it at start.
-func (r *Relay) Watch(colls ...*mongo.Collection) { r.colls = append(r.colls, colls...) }
+// Watch registers collections whose documents may hold outbox entries and
+// that only this process writes; Run sweeps them at start and later.
+func (r *Relay) Watch(colls ...*mongo.Collection) {
+	for _, c := range colls {
+		r.watched = append(r.watched, watched{coll: c})
+	}
+}
+
+// WatchScoped registers coll, which other processes write too, for its
+// documents that match scope (a filter such as {item: {$in: [...]}}): the
+// ones this process writes. Sweeps take only those. Another writer's
+// documents are its own relay's: removing their published entries from
+// here would be a second, concurrent update of a document its owner may be
+// updating, and FerretDB loses one of two such updates (see Update).
+func (r *Relay) WatchScoped(coll *mongo.Collection, scope bson.D) {
+	r.watched = append(r.watched, watched{coll: coll, scope: scope})
+}
 
 func key(c *mongo.Collection, id any) string { return fmt.Sprintf("%s\x00%v", c.Name(), id) }
 
@@ -121,9 +142,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		r.wg.Add(1)
 		go r.work(ctx, r.workers[i])
 	}
-	if err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
-		r.log.Error("outbox sweep", "err", err)
-	}
+	r.sweep(ctx)
 	if r.AfterStartSweep != nil {
 		r.AfterStartSweep()
 	}
@@ -155,21 +174,32 @@ func (r *Relay) Run(ctx context.Context) error {
 			}
 			if again {
 				lastSweep = now
-				if err := r.Sweep(ctx); err != nil && ctx.Err() == nil {
-					r.log.Error("outbox sweep", "err", err)
-				}
+				r.sweep(ctx)
 			}
 		}
 	}
 }
 
-// Sweep notifies every aggregate that still holds outbox entries. It reads
-// whole collections, so it runs at start, not on a request path.
-func (r *Relay) Sweep(ctx context.Context) error {
+func (r *Relay) sweep(ctx context.Context) {
+	n, err := r.Sweep(ctx)
+	if err != nil && ctx.Err() == nil {
+		r.log.Error("outbox sweep", "err", err)
+	}
+	if n > 0 {
+		r.log.Debug("outbox sweep found pending events", "aggregates", n)
+	}
+}
+
+// Sweep notifies every aggregate in scope that still holds outbox entries
+// and returns how many it found. It reads whole collections, so it runs at
+// start and rarely after, never on a request path.
+func (r *Relay) Sweep(ctx context.Context) (int, error) {
 	var errs []error
-	for _, c := range r.colls {
-		cur, err := c.Find(ctx, bson.D{{Key: Field + ".0", Value: bson.D{{Key: "$exists", Value: true}}}},
-			options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	n := 0
+	for _, w := range r.watched {
+		c := w.coll
+		filter := append(bson.D{{Key: Field + ".0", Value: bson.D{{Key: "$exists", Value: true}}}}, w.scope...)
+		cur, err := c.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -180,12 +210,13 @@ func (r *Relay) Sweep(ctx context.Context) error {
 			}
 			if err := cur.Decode(&d); err == nil {
 				r.Notify(c, d.ID)
+				n++
 			}
 		}
 		errs = append(errs, cur.Err())
 		_ = cur.Close(ctx)
 	}
-	return errors.Join(errs...)
+	return n, errors.Join(errs...)
 }
 
 func (r *Relay) work(ctx context.Context, in chan ref) {

@@ -139,12 +139,12 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		p.Close()
 		return nil, err
 	}
-	repo := mongo.New(p.DB, p.Relay)
-	a := app.New(repo, cfg.AllocationTTL)
 	part := cfg.Partition
 	if part.Name == "" {
 		part.Name = domain.AllItems
 	}
+	repo := mongo.New(p.DB, p.Relay, part)
+	a := app.New(repo, cfg.AllocationTTL)
 	a.Log = p.Log.With("partition", part.Name)
 	a.Partitioned(part)
 	if err := a.Load(ctx); err != nil {

@@ -527,7 +527,7 @@ func TestRestartIssuesNothingTwice(t *testing.T) {
 	crashed := func() string {
 		ctx := context.Background()
 		client := testkit.MongoClient(t, w.cfg.Platform.MongoURI)
-		repo := mongo.New(client.Database(w.cfg.Platform.MongoDB), outbox.NewRelay(w.bus, nil))
+		repo := mongo.New(client.Database(w.cfg.Platform.MongoDB), outbox.NewRelay(w.bus, nil), domain.Partition{})
 		var d events.CapacityReported
 		if err := report.Decode(&d); err != nil {
 			t.Fatal(err)

@@ -37,13 +37,20 @@ type Repository struct {
 }
 
 // New stores the matcher's state in db and relays allocation events
-// through relay.
-func New(db *mongo.Database, relay *outbox.Relay) *Repository {
+// through relay. Every partition shares the allocations collection, and
+// each writes only its items' allocations: relay sweeps those of part only,
+// as the removal of another partition's published entries would race that
+// partition's own writes to the document (shared/outbox, WatchScoped).
+func New(db *mongo.Database, relay *outbox.Relay, part domain.Partition) *Repository {
 	r := &Repository{
 		hospitals: db.Collection(Hospitals), needs: db.Collection(Needs),
 		offers: db.Collection(Offers), allocs: db.Collection(Allocations), stock: db.Collection(Stock), relay: relay,
 	}
-	relay.Watch(r.allocs)
+	if part.Whole() {
+		relay.Watch(r.allocs)
+	} else {
+		relay.WatchScoped(r.allocs, bson.D{{Key: "item", Value: bson.D{{Key: "$in", Value: part.Items}}}})
+	}
 	return r
 }
 
