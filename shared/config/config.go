@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 type Loader struct {
 	lookup func(string) (string, bool)
 	errs   []error
+	read   []string
 }
 
 // FromEnv reads the process environment.
@@ -28,6 +30,9 @@ func FromMap(m map[string]string) *Loader {
 }
 
 func (l *Loader) get(name string) (string, bool) {
+	if !slices.Contains(l.read, name) {
+		l.read = append(l.read, name)
+	}
 	v, ok := l.lookup(name)
 	v = strings.TrimSpace(v)
 	return v, ok && v != ""
@@ -125,3 +130,7 @@ func (l *Loader) Err() error {
 	}
 	return fmt.Errorf("configuration: %w", errors.Join(l.errs...))
 }
+
+// Read returns the names of the variables read so far, in the order first
+// read: what a deployment must set for the process (deploy/manifests).
+func (l *Loader) Read() []string { return slices.Clone(l.read) }

@@ -36,6 +36,11 @@ func TestLoaderDefaultsAndValues(t *testing.T) {
 	if err := l.Err(); err != nil {
 		t.Fatalf("Err = %v", err)
 	}
+	// Every name asked for, set or not, once, in the order first asked.
+	l.Required("ADDR")
+	if got := strings.Join(l.Read(), " "); got != "ADDR EMPTY N D B L MISSING" {
+		t.Errorf("Read = %s", got)
+	}
 }
 
 func TestLoaderNamesEveryBadVariable(t *testing.T) {
