@@ -244,6 +244,18 @@ func TestScopedRelayLeavesOtherDocumentsAlone(t *testing.T) {
 	if n, err := scoped.Sweep(ctx); err != nil || n != 1 {
 		t.Fatalf("a scoped sweep found %d aggregates (%v), want its own 1", n, err)
 	}
+	// A standby owns nothing until it becomes the writer.
+	owns := false
+	standby := outbox.NewRelay(b, nil)
+	standby.WatchScoped(coll, scope)
+	standby.Owns = func() bool { return owns }
+	if n, err := standby.Sweep(ctx); err != nil || n != 0 {
+		t.Fatalf("a standby's sweep found %d aggregates (%v), want none", n, err)
+	}
+	owns = true
+	if n, err := standby.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("the new writer's sweep found %d aggregates (%v), want its own 1", n, err)
+	}
 
 	r := outbox.NewRelay(b, nil)
 	r.WatchScoped(coll, scope)

@@ -56,6 +56,12 @@ type Relay struct {
 	BeforePublish, AfterPublish func()
 	// AfterStartSweep, when set, runs once the start-up sweep is done.
 	AfterStartSweep func()
+	// Owns, when set, says whether this process writes the watched
+	// documents now; while it answers false, sweeps take nothing. A
+	// standby instance sets it (its active peer writes the documents, and
+	// a removal from here would race that peer's updates, see Update) and
+	// calls Sweep once it becomes the writer. Set it before Run.
+	Owns func() bool
 }
 
 // SweepEvery is how often the relay sweeps again after a notification
@@ -191,9 +197,13 @@ func (r *Relay) sweep(ctx context.Context) {
 }
 
 // Sweep notifies every aggregate in scope that still holds outbox entries
-// and returns how many it found. It reads whole collections, so it runs at
+// and returns how many it found (none while the process does not own
+// them, see Owns). It reads whole collections, so it runs at
 // start and rarely after, never on a request path.
 func (r *Relay) Sweep(ctx context.Context) (int, error) {
+	if r.Owns != nil && !r.Owns() {
+		return 0, nil
+	}
 	var errs []error
 	n := 0
 	for _, w := range r.watched {

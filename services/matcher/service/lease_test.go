@@ -49,6 +49,10 @@ func TestTwoInstancesOneActive(t *testing.T) {
 	if err := second.App.Sweep(context.Background()); !errors.Is(err, app.ErrStandby) {
 		t.Fatalf("a standby ran a sweep: %v", err)
 	}
+	// Nor does its outbox relay sweep the allocations the holder writes.
+	if second.P.Relay.Owns == nil || second.P.Relay.Owns() || !first.P.Relay.Owns() {
+		t.Fatal("the standby's outbox relay owns the allocations, or the holder's does not")
+	}
 
 	hosp := w.iss.Org(t, "hospital", "420100")
 	manu := w.iss.Org(t, "manufacturer", "420100")
@@ -61,6 +65,9 @@ func TestTwoInstancesOneActive(t *testing.T) {
 	// becomes active and serves the rest of the need from a new report.
 	w.stop()
 	testkit.Eventually(t, wait, func() bool { return second.Ready(context.Background()) == nil }, "the standby took over")
+	if !second.P.Relay.Owns() {
+		t.Fatal("the new holder's outbox relay does not own the allocations")
+	}
 	w.m, w.stop = second, stopSecond
 	manu2 := w.iss.Org(t, "manufacturer", "330100")
 	w.capacity("cap_two_b", manu2, "ventilator", 20, 1)

@@ -167,6 +167,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		}
 	}
 	a.Active = m.Lease.Held
+	// A standby's relay sweeps nothing: the holder writes the partition's
+	// allocations. It sweeps once it takes the lease (below).
+	p.Relay.Owns = m.Lease.Held
 	var parts *ports.Partitions
 	if !part.Whole() {
 		parts = &ports.Partitions{
@@ -227,6 +230,10 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 			// Run like a lost lease: a restart tries again.
 			err := m.Lease.Keep(ctx, func(ctx context.Context) error {
 				if err := a.Load(ctx); err != nil {
+					return err
+				}
+				// Events the previous holder left in the outbox.
+				if _, err := p.Relay.Sweep(ctx); err != nil {
 					return err
 				}
 				p.Log.InfoContext(ctx, "matcher lease acquired: active", "holder", m.Lease.Holder(), "partition", part.Name)
