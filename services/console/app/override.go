@@ -18,3 +18,10 @@ func (a *App) MakeAllocation(ctx context.Context, token string, in api.OverrideI
 func (a *App) CancelAllocation(ctx context.Context, token, id, reason string) (domain.Allocation, error) {
 	return a.API.CancelAllocation(ctx, token, id, reason)
 }
+
+// RedirectAllocation moves an allocation's unshipped units to another
+// need with a written reason (POST /v1/allocations/{id}/redirect) and
+// returns the new allocation.
+func (a *App) RedirectAllocation(ctx context.Context, token, id, needID, reason string) (domain.Allocation, error) {
+	return a.API.RedirectAllocation(ctx, token, id, needID, reason)
+}

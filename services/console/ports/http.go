@@ -56,6 +56,7 @@ func Register(e *echo.Echo, log *slog.Logger, a *app.App, pages *Pages, sessions
 	g.POST("/allocations", h.makeAllocation, h.csrf)
 	g.GET("/allocations/:id", h.story)
 	g.POST("/allocations/:id/cancel", h.cancelAllocation, h.csrf)
+	g.POST("/allocations/:id/redirect", h.redirectAllocation, h.csrf)
 	g.GET("/audit", h.audit)
 }
 
@@ -143,9 +144,10 @@ func (h handlers) base(c echo.Context, title, nav string, p *problem, data any) 
 // so a link cannot put words on the page.
 func flash(code string) string {
 	return map[string]string{
-		"reviewed":  "The anomaly is marked reviewed; the review is recorded in the audit log.",
-		"cancelled": "The allocation is cancelled; its units are back in the pool.",
-		"made":      "The allocation is made and recorded with your reason.",
+		"reviewed":   "The anomaly is marked reviewed; the review is recorded in the audit log.",
+		"cancelled":  "The allocation is cancelled; its units are back in the pool.",
+		"made":       "The allocation is made and recorded with your reason.",
+		"redirected": "The units are redirected: this is the new allocation; the old one is cancelled and names it.",
 	}[code]
 }
 
@@ -361,25 +363,40 @@ func (h handlers) makeAllocation(c echo.Context) error {
 type storyData struct {
 	Story  app.Story
 	Reason string
+	// Redirect is the redirect form as sent, when the API refused it.
+	Redirect redirectForm
 }
 
-func (h handlers) story(c echo.Context) error { return h.storyPage(c, http.StatusOK, nil, "") }
+type redirectForm struct{ NeedID, Reason string }
 
-func (h handlers) storyPage(c echo.Context, status int, p *problem, reason string) error {
+func (h handlers) story(c echo.Context) error {
+	return h.storyPage(c, http.StatusOK, nil, "", redirectForm{})
+}
+
+func (h handlers) storyPage(c echo.Context, status int, p *problem, reason string, redirect redirectForm) error {
 	s, err := h.app.Story(c.Request().Context(), session(c).Token, c.Param("id"))
 	if err != nil {
 		return h.fail(c, err, "Allocation", "/console/allocations")
 	}
-	return h.pages.render(c, status, "story", h.named(c, h.base(c, "Allocation "+s.Allocation.ID, "allocations", p, storyData{Story: s, Reason: reason})))
+	return h.pages.render(c, status, "story", h.named(c, h.base(c, "Allocation "+s.Allocation.ID, "allocations", p, storyData{Story: s, Reason: reason, Redirect: redirect})))
 }
 
 func (h handlers) cancelAllocation(c echo.Context) error {
 	reason := c.FormValue("reason")
 	_, err := h.app.CancelAllocation(c.Request().Context(), session(c).Token, c.Param("id"), reason)
 	if err != nil {
-		return h.refusedOr(c, err, func(status int, p *problem) error { return h.storyPage(c, status, p, reason) })
+		return h.refusedOr(c, err, func(status int, p *problem) error { return h.storyPage(c, status, p, reason, redirectForm{}) })
 	}
 	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(c.Param("id"))+"?done=cancelled")
+}
+
+func (h handlers) redirectAllocation(c echo.Context) error {
+	form := redirectForm{NeedID: strings.TrimSpace(c.FormValue("need_id")), Reason: c.FormValue("reason")}
+	a, err := h.app.RedirectAllocation(c.Request().Context(), session(c).Token, c.Param("id"), form.NeedID, form.Reason)
+	if err != nil {
+		return h.refusedOr(c, err, func(status int, p *problem) error { return h.storyPage(c, status, p, "", form) })
+	}
+	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(a.ID)+"?done=redirected")
 }
 
 type auditData struct {

@@ -195,6 +195,8 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		answer(w, 201, map[string]any{"index": 9, "id": "evt_9", "type": "aidflow.audit.anomaly_reviewed.v1"})
 	case "POST /v1/allocations":
 		answer(w, 201, map[string]any{"id": "alloc_9", "status": "proposed"})
+	case "POST /v1/allocations/alloc_1/redirect":
+		answer(w, 201, map[string]any{"id": "alloc_9", "status": "proposed"})
 	case "POST /v1/allocations/alloc_1/cancel":
 		answer(w, 200, alloc)
 	case "GET /v1/audit/verify":

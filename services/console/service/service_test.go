@@ -147,7 +147,7 @@ func TestEveryPageRendersForARegulator(t *testing.T) {
 		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected`, `value="420000" selected`}},
 		{"/console/anomalies", []string{"Wuhan Jinyintan Hospital <a", "received_over_consumption", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "Mark reviewed"}},
 		{"/console/allocations", []string{`<form method="post" action="/console/allocations"`, `<label for="o-reason">Written reason</label>`, `href="/console/allocations/alloc_1"`}},
-		{"/console/allocations/alloc_1", []string{"Suzhou Mask Works <a", "Wuhan Jinyintan Hospital <a", "rule 2: critical need, nearest source", "policy/v1", "allocation_accepted", "1000 available, 500 reserved", `<label for="c-reason">`}},
+		{"/console/allocations/alloc_1", []string{"Suzhou Mask Works <a", "Wuhan Jinyintan Hospital <a", "rule 2: critical need, nearest source", "policy/v1", "allocation_accepted", "1000 available, 500 reserved", `<label for="c-reason">`, `<label for="r-need">`, `action="/console/allocations/alloc_1/redirect"`}},
 		{"/console/audit?verify=1&event_id=evt_7", []string{`<dd data-field="size">42</dd>`, `<dd data-field="ok">yes</dd>`, "aGFzaDE=", "at index 7"}},
 		{"/console/audit?event_id=evt_nope", []string{"this event is not recorded in the log"}},
 	} {
@@ -318,6 +318,7 @@ func TestFormsRefuseWithoutTheCSRFToken(t *testing.T) {
 		{"/console/anomalies/review", url.Values{"id": {"accepted_not_dispatched:alloc_1"}, "note": {"ok"}}},
 		{"/console/allocations", url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"10"}, "reason": {"r"}}},
 		{"/console/allocations/alloc_1/cancel", url.Values{"reason": {"r"}}},
+		{"/console/allocations/alloc_1/redirect", url.Values{"need_id": {"need_2"}, "reason": {"r"}}},
 		{"/console/sign-out", url.Values{}},
 	}
 	for _, f := range forms {
@@ -369,6 +370,10 @@ func TestActionsSendExactlyTheAPICall(t *testing.T) {
 			url.Values{"reason": {"the source's stock was found damaged"}},
 			"/console/allocations/alloc_1?done=cancelled",
 			call{Method: "POST", Path: "/v1/allocations/alloc_1/cancel", Body: `{"reason":"the source's stock was found damaged"}`}},
+		{"redirect", "/console/allocations/alloc_1/redirect",
+			url.Values{"need_id": {" need_2 "}, "reason": {"need_2 is a designated hospital with no stock left"}},
+			"/console/allocations/alloc_9?done=redirected",
+			call{Method: "POST", Path: "/v1/allocations/alloc_1/redirect", Body: `{"need_id":"need_2","reason":"need_2 is a designated hospital with no stock left"}`}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(c.api.Writes())
@@ -407,6 +412,7 @@ func TestRefusalsShowTheAPIsDetail(t *testing.T) {
 	tok := c.signedIn()
 	c.api.Refuse("POST /v1/allocations", 422, "reason is required: say why the policy is overridden")
 	c.api.Refuse("POST /v1/allocations/alloc_1/cancel", 409, "the allocation was already dispatched")
+	c.api.Refuse("POST /v1/allocations/alloc_1/redirect", 422, "need_id: the target need is for goggles, not n95-respirator")
 	c.api.Refuse("POST /v1/audit/anomalies/accepted_not_dispatched:alloc_1/review", 422, "note must be at most 2000 characters")
 	for _, tt := range []struct {
 		path   string
@@ -421,6 +427,7 @@ func TestRefusalsShowTheAPIsDetail(t *testing.T) {
 			422, "whole number above zero", `value="cap_1"`},
 		{"/console/allocations/alloc_1/cancel", url.Values{"reason": {"too late"}}, 409, "the allocation was already dispatched", ">too late</textarea>"},
 		{"/console/anomalies/review", url.Values{"id": {"accepted_not_dispatched:alloc_1"}, "note": {"n"}}, 422, "note must be at most 2000 characters", "Mark reviewed"},
+		{"/console/allocations/alloc_1/redirect", url.Values{"need_id": {"need_g"}, "reason": {"r"}}, 422, "the target need is for goggles", `value="need_g"`},
 	} {
 		tt.form.Set("csrf", tok)
 		p := c.post(tt.path, tt.form)

@@ -232,6 +232,15 @@ func (c *Client) CancelAllocation(ctx context.Context, token, id, reason string)
 	return a, err
 }
 
+// RedirectAllocation is POST /v1/allocations/{id}/redirect: the
+// allocation's unshipped units go to another need; the answer is the new
+// allocation.
+func (c *Client) RedirectAllocation(ctx context.Context, token, id, needID, reason string) (domain.Allocation, error) {
+	var a domain.Allocation
+	err := c.do(ctx, token, http.MethodPost, "/v1/allocations/"+url.PathEscape(id)+"/redirect", nil, map[string]string{"need_id": needID, "reason": reason}, &a)
+	return a, err
+}
+
 // EventFilter selects recorded events (GET /v1/audit/events).
 type EventFilter struct {
 	Type, OrgID, Item, Region, Since, Cursor string
