@@ -5,6 +5,7 @@ package httpx
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -33,10 +34,17 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// OpenAPI is served at /openapi.json when set.
 	OpenAPI []byte
+	// TrustedProxies are the ranges whose X-Forwarded-For names the client
+	// (ClientAddress); none by default: the TCP peer is the client.
+	TrustedProxies []*net.IPNet
+	// AddressLimit limits requests per client address (ClientKey of
+	// c.RealIP); nil is no limit. /healthz, /readyz and /metrics are never
+	// limited.
+	AddressLimit Limiter
 }
 
-// New returns an echo instance with request ids, panic recovery, a body
-// limit, secure headers, optional CORS, request metrics, /healthz, /readyz,
+// New returns an echo instance with request ids, panic recovery, a limit
+// per client address, a body limit, secure headers, optional CORS, request metrics, /healthz, /readyz,
 // /metrics and the problem+json error handler.
 func New(o Options) *echo.Echo {
 	if o.Logger == nil {
@@ -48,6 +56,7 @@ func New(o Options) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = ErrorHandler(o.Logger)
+	e.IPExtractor = ClientAddress(o.TrustedProxies)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -77,6 +86,18 @@ func New(o Options) *echo.Echo {
 			return nil
 		}
 	})
+	if o.AddressLimit != nil {
+		byAddress := LimitBy(o.AddressLimit, AddressKey, "this address")
+		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+			limited := byAddress(next)
+			return func(c echo.Context) error {
+				if unlimited(c.Request().URL.Path) {
+					return next(c)
+				}
+				return limited(c)
+			}
+		})
+	}
 	e.Use(middleware.BodyLimit(o.BodyLimit))
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
 		XSSProtection:         "0",

@@ -45,7 +45,25 @@ type Config struct {
 	LogLevel       string            // AIDFLOW_LOG_LEVEL
 	StreamReplicas int               // NATS_STREAM_REPLICAS
 	Logger         *slog.Logger      // set by the local stack; else built from LogLevel
+	// OrgRate limits each organization (its token's org) per service
+	// instance (AIDFLOW_RATE_LIMIT_ORG, default DefaultOrgRate); AddrRate
+	// each client address (AIDFLOW_RATE_LIMIT_ADDR, default
+	// DefaultAddrRate). The zero Rate, or "off", is no limit.
+	OrgRate, AddrRate httpx.Rate
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (AIDFLOW_TRUSTED_PROXIES: comma-separated CIDRs or addresses; default
+	// none, the TCP peer is the client).
+	TrustedProxies []*net.IPNet
 }
+
+// Default rate limits, per service instance: far above what a person or an
+// integration sends (50 and 200 requests a second sustained), so only a
+// runaway client or a flood meets them. The local stack routes in process,
+// so each service counts its own requests.
+var (
+	DefaultOrgRate  = httpx.Rate{PerMinute: 3000, Burst: 300}
+	DefaultAddrRate = httpx.Rate{PerMinute: 12000, Burst: 1200}
+)
 
 // LoadConfig reads the common variables; the caller reads its own from the
 // same loader and then checks l.Err().
@@ -59,6 +77,13 @@ func LoadConfig(service string, l *config.Loader) Config {
 		LogLevel:       l.String("AIDFLOW_LOG_LEVEL", "info"),
 		StreamReplicas: l.Int("NATS_STREAM_REPLICAS", 1),
 	}
+	var err error
+	c.OrgRate, err = httpx.ParseRate(l.String("AIDFLOW_RATE_LIMIT_ORG", DefaultOrgRate.String()))
+	l.Check("AIDFLOW_RATE_LIMIT_ORG", err == nil, fmt.Sprint(err))
+	c.AddrRate, err = httpx.ParseRate(l.String("AIDFLOW_RATE_LIMIT_ADDR", DefaultAddrRate.String()))
+	l.Check("AIDFLOW_RATE_LIMIT_ADDR", err == nil, fmt.Sprint(err))
+	c.TrustedProxies, err = httpx.ParseCIDRs(l.List("AIDFLOW_TRUSTED_PROXIES", nil))
+	l.Check("AIDFLOW_TRUSTED_PROXIES", err == nil, fmt.Sprint(err))
 	if c.HTTPAddr == "off" {
 		c.HTTPAddr = "" // served in-process behind the local stack's gateway
 	}
@@ -82,7 +107,8 @@ type Platform struct {
 	Processed *mongox.Processed
 	HTTP      *echo.Echo
 
-	idem *mongox.Idempotency
+	idem     *mongox.Idempotency
+	orgLimit httpx.Limiter
 	// life spans Open to Close: background work started by Open must not
 	// end with Open's context, which callers may bound to start-up.
 	life      context.Context
@@ -135,14 +161,18 @@ func Open(ctx context.Context, cfg Config, openapi []byte) (*Platform, error) {
 		p.Close()
 		return nil, err
 	}
-	p.HTTP = httpx.New(httpx.Options{Service: cfg.Service, Logger: log, Ready: p.Ready, OpenAPI: openapi})
+	p.orgLimit = cfg.OrgRate.Limiter(nil)
+	p.HTTP = httpx.New(httpx.Options{Service: cfg.Service, Logger: log, Ready: p.Ready, OpenAPI: openapi,
+		TrustedProxies: cfg.TrustedProxies, AddressLimit: cfg.AddrRate.Limiter(nil)})
 	return p, nil
 }
 
-// Authed returns a route group that requires a valid token and honours
-// Idempotency-Key per organization.
+// Authed returns a route group that requires a valid token, limits each
+// organization's requests, and honours Idempotency-Key per organization.
 func (p *Platform) Authed(prefix string) *echo.Group {
-	return p.HTTP.Group(prefix, auth.Middleware(p.Verifier), httpx.Idempotency(p.idem, auth.OrgScope))
+	return p.HTTP.Group(prefix, auth.Middleware(p.Verifier),
+		httpx.LimitBy(p.orgLimit, auth.OrgScope, "this organization"),
+		httpx.Idempotency(p.idem, auth.OrgScope))
 }
 
 // AddReadiness adds a check to /readyz (e.g. a read model loaded).

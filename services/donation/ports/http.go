@@ -19,13 +19,13 @@ import (
 type handlers struct{ app *app.App }
 
 // Register mounts the donor routes on authed (a group that requires a valid
-// token) and the public journey on public, limited by lim per client
-// address (as client reads it from the request; see ClientAddress).
-func Register(authed *echo.Group, public *echo.Echo, a *app.App, lim Limiter, client func(*http.Request) string) {
+// token) and the public journey on public, its misses limited by lim per
+// client address (see limit).
+func Register(authed *echo.Group, public *echo.Echo, a *app.App, lim httpx.Limiter) {
 	h := handlers{a}
 	authed.POST("/v1/donations", h.pledge, auth.Require(auth.Donor))
 	authed.GET("/v1/donations/:id", h.get)
-	public.GET("/v1/public/donations/:tracking_code", h.journey, limit(lim, client))
+	public.GET("/v1/public/donations/:tracking_code", h.journey, limit(lim))
 }
 
 type lineRequest struct {

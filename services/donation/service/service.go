@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/aidflow/aidflow/services/donation/app"
 	"github.com/aidflow/aidflow/services/donation/ports"
 	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/httpx"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/platform"
 	"github.com/aidflow/aidflow/shared/schedule"
@@ -36,12 +36,9 @@ type Config struct {
 	// DONATION_LOOKUP_BURST, default 10). 0 takes the default.
 	LookupsPerMinute int
 	LookupBurst      int
-	// TrustedProxies are the CIDR ranges (or addresses) of proxies whose
-	// X-Forwarded-For is believed (DONATION_TRUSTED_PROXIES, comma-separated,
-	// default none: the connection's address is the client's).
-	TrustedProxies []*net.IPNet
-	// Limiter replaces the token buckets (tests); nil uses them.
-	Limiter ports.Limiter
+	// Limiter replaces the token buckets (tests); nil uses them. The client
+	// address is the platform's (AIDFLOW_TRUSTED_PROXIES).
+	Limiter httpx.Limiter
 	// OverdueSchedule is when directed gifts not delivered within 3 days
 	// are flagged (DONATION_OVERDUE_SCHEDULE: a cron spec such as
 	// "@every 10m" or "*/10 * * * *", read in UTC, or "off"; default
@@ -72,11 +69,8 @@ func LoadConfig(l *config.Loader) Config {
 		LookupBurst:      l.Int("DONATION_LOOKUP_BURST", ports.DefaultLookupBurst)}
 	l.Check("DONATION_LOOKUPS_PER_MINUTE", c.LookupsPerMinute >= 1, "must be at least 1")
 	l.Check("DONATION_LOOKUP_BURST", c.LookupBurst >= 1, "must be at least 1")
-	nets, err := ports.ParseCIDRs(l.List("DONATION_TRUSTED_PROXIES", nil))
-	l.Check("DONATION_TRUSTED_PROXIES", err == nil, fmt.Sprint(err))
-	c.TrustedProxies = nets
 	c.OverdueSchedule = l.String("DONATION_OVERDUE_SCHEDULE", DefaultOverdueSchedule)
-	_, err = parseSchedule(c.OverdueSchedule)
+	_, err := parseSchedule(c.OverdueSchedule)
 	l.Check("DONATION_OVERDUE_SCHEDULE", err == nil, fmt.Sprintf("must be a cron spec such as \"@every 10m\" or \"*/10 * * * *\", or off: %v", err))
 	return c
 }
@@ -130,9 +124,9 @@ func wire(ctx context.Context, p *platform.Platform, cfg Config, overdue cron.Sc
 		if burst <= 0 {
 			burst = ports.DefaultLookupBurst
 		}
-		lim = ports.NewTokenBucket(perMinute, burst, nil)
+		lim = httpx.NewTokenBucket(perMinute, burst, nil)
 	}
-	ports.Register(p.Authed(""), p.HTTP, a, lim, ports.ClientAddress(cfg.TrustedProxies))
+	ports.Register(p.Authed(""), p.HTTP, a, lim)
 	// The consumers live as long as Run, not as long as Open's context;
 	// the service is ready once they run.
 	var consuming atomic.Bool

@@ -17,10 +17,10 @@ import (
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/contracts/openapi/conform"
 	"github.com/aidflow/aidflow/contracts/schemas/validator"
-	"github.com/aidflow/aidflow/services/donation/ports"
 	"github.com/aidflow/aidflow/services/donation/service"
 	"github.com/aidflow/aidflow/shared/auth"
 	"github.com/aidflow/aidflow/shared/config"
+	"github.com/aidflow/aidflow/shared/httpx"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
 
@@ -384,11 +384,11 @@ func TestPublicLookupIsRateLimitedPerClient(t *testing.T) {
 }
 
 func TestTrustedProxyForwardsTheClientAddress(t *testing.T) {
-	nets, err := ports.ParseCIDRs([]string{"10.0.0.0/8"})
+	nets, err := httpx.ParseCIDRs([]string{"10.0.0.0/8"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := boot(t, func(c *service.Config) { c.LookupsPerMinute, c.LookupBurst, c.TrustedProxies = 1, 1, nets })
+	e := boot(t, func(c *service.Config) { c.LookupsPerMinute, c.LookupBurst, c.Platform.TrustedProxies = 1, 1, nets })
 	if rec := e.lookup(t, "AF7K-2MXQ-9RTB-H", "10.0.0.5:80", "198.51.100.1"); rec.Code != 404 {
 		t.Fatalf("first: %d", rec.Code)
 	}
@@ -414,15 +414,15 @@ func TestConfigFromEnvironment(t *testing.T) {
 	}
 	l := config.FromMap(base)
 	c := service.LoadConfig(l)
-	if c.LookupsPerMinute != 30 || c.LookupBurst != 10 || len(c.TrustedProxies) != 0 {
+	if c.LookupsPerMinute != 30 || c.LookupBurst != 10 || len(c.Platform.TrustedProxies) != 0 {
 		t.Errorf("defaults: %+v", c)
 	}
-	l = config.FromMap(with("DONATION_LOOKUPS_PER_MINUTE", "120", "DONATION_LOOKUP_BURST", "20", "DONATION_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"))
+	l = config.FromMap(with("DONATION_LOOKUPS_PER_MINUTE", "120", "DONATION_LOOKUP_BURST", "20", "AIDFLOW_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"))
 	c = service.LoadConfig(l)
-	if c.LookupsPerMinute != 120 || c.LookupBurst != 20 || len(c.TrustedProxies) != 2 || strings.Contains(fmt.Sprint(l.Err()), "DONATION_") {
+	if c.LookupsPerMinute != 120 || c.LookupBurst != 20 || len(c.Platform.TrustedProxies) != 2 || strings.Contains(fmt.Sprint(l.Err()), "DONATION_") {
 		t.Errorf("set: %+v %v", c, l.Err())
 	}
-	for _, bad := range [][]string{{"DONATION_LOOKUPS_PER_MINUTE", "0"}, {"DONATION_LOOKUP_BURST", "-1"}, {"DONATION_TRUSTED_PROXIES", "not-a-range"}} {
+	for _, bad := range [][]string{{"DONATION_LOOKUPS_PER_MINUTE", "0"}, {"DONATION_LOOKUP_BURST", "-1"}, {"AIDFLOW_TRUSTED_PROXIES", "not-a-range"}} {
 		l = config.FromMap(with(bad...))
 		service.LoadConfig(l)
 		if !strings.Contains(fmt.Sprint(l.Err()), bad[0]) {

@@ -1,10 +1,14 @@
-package ports
+package httpx
 
 import (
+	"encoding/json"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 type clock struct{ t time.Time }
@@ -139,8 +143,8 @@ func TestClientKey(t *testing.T) {
 		"2001:db8:1:2:ffff::9": "2001:db8:1:2::/64",
 		"":                     "",
 	} {
-		if got := clientKey(in); got != want {
-			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		if got := ClientKey(in); got != want {
+			t.Errorf("ClientKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -148,12 +152,117 @@ func TestClientKey(t *testing.T) {
 // BenchmarkTokenBucketAllow measures one lookup's check among 10,000
 // remembered clients.
 func BenchmarkTokenBucketAllow(b *testing.B) {
-	l := NewTokenBucket(DefaultLookupsPerMinute, DefaultLookupBurst, nil)
+	l := NewTokenBucket(600, 60, nil)
 	clients := make([]string, 10000)
 	for i := range clients {
-		clients[i] = clientKey("203.0." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256))
+		clients[i] = ClientKey("203.0." + strconv.Itoa(i/256) + "." + strconv.Itoa(i%256))
 	}
 	for i := 0; b.Loop(); i++ {
 		l.Allow(clients[i%len(clients)])
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	for in, want := range map[string]Rate{
+		"off":        {},
+		"600":        {600, 60},
+		"5":          {5, 1},
+		" 120 : 7 ":  {120, 7},
+		"3000:300":   {3000, 300},
+		"12000:1200": {12000, 1200},
+	} {
+		got, err := ParseRate(in)
+		if err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "0", "-5", "ten", "60:0", "60:", "60:x", "1.5"} {
+		if _, err := ParseRate(bad); err == nil {
+			t.Errorf("ParseRate(%q) accepted", bad)
+		}
+	}
+	if (Rate{}).Limiter(nil) != (NoLimit{}) {
+		t.Error("the zero rate limits")
+	}
+	if r, _ := ParseRate("60:2"); r.String() != "60:2" {
+		t.Errorf("String: %q", r.String())
+	}
+}
+
+// TestAddressLimit drives New's per-address limit: a client past its
+// burst gets 429 problem+json with Retry-After, a new X-Forwarded-For per
+// request from an untrusted peer lands in the same bucket, another address
+// has its own, and probes are never limited.
+func TestAddressLimit(t *testing.T) {
+	c := newClock()
+	e := New(Options{Service: "t", AddressLimit: NewTokenBucket(60, 2, c.now)})
+	e.GET("/v1/x", func(c echo.Context) error { return c.String(200, "ok") })
+	call := func(path, remote, xff string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", path, nil)
+		r.RemoteAddr = remote
+		if xff != "" {
+			r.Header.Set("X-Forwarded-For", xff)
+			r.Header.Set("X-Real-IP", xff)
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, r)
+		return rec
+	}
+	for i, xff := range []string{"", "198.51.100.1"} {
+		if rec := call("/v1/x", "203.0.113.7:4000", xff); rec.Code != 200 {
+			t.Fatalf("request %d of the burst: %d", i+1, rec.Code)
+		}
+	}
+	for i := range 5 {
+		rec := call("/v1/x", "203.0.113.7:4001", "198.51.100."+strconv.Itoa(10+i))
+		var p Problem
+		_ = json.Unmarshal(rec.Body.Bytes(), &p)
+		if rec.Code != 429 || rec.Header().Get("Content-Type") != ProblemContentType || p.Status != 429 ||
+			!strings.Contains(p.Detail, "this address") || rec.Header().Get("Retry-After") != "1" {
+			t.Fatalf("spoofed X-Forwarded-For %d past the burst: %d %s Retry-After %q", i, rec.Code, rec.Body, rec.Header().Get("Retry-After"))
+		}
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+		if rec := call(p, "203.0.113.7:4002", ""); rec.Code != 200 {
+			t.Errorf("%s limited: %d", p, rec.Code)
+		}
+	}
+	if rec := call("/v1/x", "198.51.100.2:4000", ""); rec.Code != 200 {
+		t.Errorf("another address is limited apart: %d", rec.Code)
+	}
+	c.advance(time.Second)
+	if rec := call("/v1/x", "203.0.113.7:4003", ""); rec.Code != 200 {
+		t.Errorf("a token a second later: %d", rec.Code)
+	}
+}
+
+// TestAddressLimitBehindATrustedProxy: behind a trusted proxy the bucket
+// is the forwarded client's, whichever proxy instance it came through.
+func TestAddressLimitBehindATrustedProxy(t *testing.T) {
+	nets, err := ParseCIDRs([]string{"10.0.0.0/8"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(Options{Service: "t", TrustedProxies: nets, AddressLimit: NewTokenBucket(60, 1, newClock().now)})
+	e.GET("/v1/x", func(c echo.Context) error { return c.String(200, "ok") })
+	call := func(remote, xff string) int {
+		r := httptest.NewRequest("GET", "/v1/x", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Forwarded-For", xff)
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	if code := call("10.0.0.5:80", "198.51.100.1"); code != 200 {
+		t.Fatalf("first: %d", code)
+	}
+	if code := call("10.0.0.6:80", "198.51.100.1"); code != 429 {
+		t.Errorf("the same client through another proxy: %d, want 429", code)
+	}
+	if code := call("10.0.0.5:80", "6.6.6.6, 198.51.100.1"); code != 429 {
+		t.Errorf("a hop the client wrote itself changed the bucket: %d, want 429", code)
+	}
+	if code := call("10.0.0.5:80", "198.51.100.2"); code != 200 {
+		t.Errorf("another client behind the same proxy: %d, want 200", code)
 	}
 }
