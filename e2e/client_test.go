@@ -57,9 +57,10 @@ type client struct {
 }
 
 type answer struct {
-	Status int
-	Body   map[string]any
-	Raw    []byte
+	Status      int
+	Body        map[string]any
+	Raw         []byte
+	contentType string
 }
 
 func (c client) do(method, path string, body any) answer {
@@ -88,7 +89,7 @@ func (c client) do(method, path string, body any) answer {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	a := answer{Status: resp.StatusCode, Raw: raw}
+	a := answer{Status: resp.StatusCode, Raw: raw, contentType: resp.Header.Get("Content-Type")}
 	_ = json.Unmarshal(raw, &a.Body)
 	return a
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -78,6 +79,36 @@ func TestVerify(t *testing.T) {
 	}
 	if _, err := auth.NewVerifier(pub).Verify("op-secret"); err == nil {
 		t.Error("operator secret accepted by a verifier not configured with it")
+	}
+}
+
+// TestVerifyExpiry: a token past its expiry is refused, also once
+// remembered as verified; a token without one never expires.
+func TestVerifyExpiry(t *testing.T) {
+	pub, priv := mustKeys(t)
+	now := time.Unix(1_600_000_000, 0)
+	v := auth.NewVerifier(pub)
+	v.Now = func() time.Time { return now }
+	sign := func(exp int64) string {
+		tok, err := auth.NewSigner(priv).Sign(auth.Claims{TokenID: "t", OrgID: "o", Role: auth.Donor, IssuedAt: 1, ExpiresAt: exp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	live, expired, forever := sign(now.Unix()+60), sign(now.Unix()), sign(0)
+	if _, err := v.Verify(live); err != nil {
+		t.Fatalf("a live token: %v", err)
+	}
+	if _, err := v.Verify(expired); apperr.CodeOf(err) != apperr.Unauthorized || !strings.Contains(err.Error(), "expired") {
+		t.Errorf("an expired token: %v", err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := v.Verify(live); apperr.CodeOf(err) != apperr.Unauthorized {
+		t.Errorf("a remembered token past its expiry: %v", err)
+	}
+	if _, err := v.Verify(forever); err != nil {
+		t.Errorf("a token without expiry: %v", err)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aidflow/aidflow/shared/apperr"
 )
@@ -42,6 +43,10 @@ type Claims struct {
 	Role     string `json:"role"`
 	Region   string `json:"region,omitempty"`
 	IssuedAt int64  `json:"iat"`
+	// ExpiresAt (Unix seconds) ends the token's life; zero never does. The
+	// registry's organization tokens live until revoked; a token with an
+	// expiry (a short-lived delegation, a test) is refused from then on.
+	ExpiresAt int64 `json:"exp,omitempty"`
 }
 
 // Signer makes tokens; only the registry has one.
@@ -70,8 +75,11 @@ type Verifier struct {
 	operator []byte
 	// verified remembers tokens whose signature checked out, so a client
 	// polling with one token pays for Ed25519 once (it was 7 % of the
-	// stack's CPU under load). Revocation is still checked on every call.
+	// stack's CPU under load). Revocation and expiry are still checked on
+	// every call.
 	verified map[string]Claims
+	// Now is the clock expiry is checked against (time.Now).
+	Now func() time.Time
 }
 
 // maxVerified bounds the cache; it is emptied when full.
@@ -79,7 +87,7 @@ const maxVerified = 10_000
 
 // NewVerifier verifies tokens signed by pub's private key.
 func NewVerifier(pub ed25519.PublicKey) *Verifier {
-	return &Verifier{pub: pub, revoked: map[string]bool{}, verified: map[string]Claims{}}
+	return &Verifier{pub: pub, revoked: map[string]bool{}, verified: map[string]Claims{}, Now: time.Now}
 }
 
 // WithOperatorToken also accepts secret as the operator's token. The
@@ -131,6 +139,9 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 }
 
 func (v *Verifier) unlessRevoked(c Claims) (Claims, error) {
+	if c.ExpiresAt != 0 && v.Now().Unix() >= c.ExpiresAt {
+		return Claims{}, apperr.New(apperr.Unauthorized, "this token expired; ask your operator for a new one")
+	}
 	if v.Revoked(c.TokenID) {
 		return Claims{}, apperr.New(apperr.Unauthorized, "this token was revoked; ask your operator for a new one")
 	}

@@ -18,13 +18,9 @@ import (
 // JSON, unknown fields are refused by name (so a client cannot set status
 // or allocated_quantity by adding them), and there must be one JSON value.
 func Bind(c echo.Context, dst any) error {
-	body, err := io.ReadAll(c.Request().Body)
+	body, err := readBody(c)
 	if err != nil {
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			return he
-		}
-		return apperr.Wrap(apperr.Invalid, err, "the request body could not be read")
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apperr.New(apperr.Invalid, "the request body is empty; send a JSON object")
@@ -99,4 +95,38 @@ func jsonEncode(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// NoBody guards a write that takes no body (cancel, confirm, accept, a new
+// token): an empty body or {} passes; anything else is refused as Bind
+// would refuse it, naming the first field, so a client that adds
+// `{"status": ...}` to an action learns it was not applied instead of
+// seeing the action succeed with its fields silently dropped.
+func NoBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		body, err := readBody(c)
+		if err != nil {
+			return err
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			if err := DecodeJSON(body, &struct{}{}); err != nil {
+				return err
+			}
+		}
+		c.Request().Body = io.NopCloser(bytes.NewReader(nil))
+		return next(c)
+	}
+}
+
+// readBody reads the whole body; past the body limit it is the limit's 413.
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var he *echo.HTTPError
+		if errors.As(err, &he) {
+			return nil, he
+		}
+		return nil, apperr.Wrap(apperr.Invalid, err, "the request body could not be read")
+	}
+	return body, nil
 }

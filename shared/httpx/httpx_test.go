@@ -175,3 +175,26 @@ func TestPaginate(t *testing.T) {
 		t.Errorf("bad cursor: %v", err)
 	}
 }
+
+// TestNoBody: an action that takes no body runs with none or {}, and is
+// refused, naming the field, when a client adds fields to it.
+func TestNoBody(t *testing.T) {
+	e := httpx.New(httpx.Options{Service: "test"})
+	acted := 0
+	e.POST("/things/:id/accept", func(c echo.Context) error { acted++; return c.NoContent(http.StatusOK) }, httpx.NoBody)
+	for _, body := range []string{"", "  \n", "{}"} {
+		if rec := do(e, "POST", "/things/1/accept", body); rec.Code != 200 {
+			t.Errorf("body %q: %d %s", body, rec.Code, rec.Body)
+		}
+	}
+	for body, field := range map[string]string{`{"status":"accepted"}`: "status", `{"quantity": 5}`: "quantity", `[1]`: "", `nonsense`: ""} {
+		rec := do(e, "POST", "/things/1/accept", body)
+		p := problem(t, rec)
+		if rec.Code != 400 || field != "" && (len(p.Errors) != 1 || p.Errors[0].Field != field) {
+			t.Errorf("body %s: %d %+v, want 400 naming %q", body, rec.Code, p, field)
+		}
+	}
+	if acted != 3 {
+		t.Errorf("the action ran %d times, want 3", acted)
+	}
+}

@@ -35,8 +35,8 @@ func Register(g *echo.Group, a *app.App) {
 	g.GET("/v1/needs", h.listNeeds, auth.Require(auth.Hospital, auth.Regulator))
 	g.GET("/v1/needs/:id", h.getNeed)
 	g.GET("/v1/needs/:id/timeline", h.needTimeline)
-	g.POST("/v1/needs/:id/cancel", h.cancelNeed, hospital)
-	g.POST("/v1/needs/:id/confirm", h.confirmNeed, hospital)
+	g.POST("/v1/needs/:id/cancel", h.cancelNeed, hospital, httpx.NoBody)
+	g.POST("/v1/needs/:id/confirm", h.confirmNeed, hospital, httpx.NoBody)
 	g.POST("/v1/stock-reports", h.reportStock, hospital)
 	g.GET("/v1/stock-reports", h.listStockReports, auth.Require(auth.Hospital, auth.Regulator))
 }

@@ -31,7 +31,7 @@ func Register(g *echo.Group, a *app.App, parts *Partitions) {
 	g.POST("/v1/allocations", h.override, regulator, parts.forward(a, parts.overrideNeedItem(a)))
 	g.GET("/v1/allocations/stats", h.stats, regulator)
 	g.GET("/v1/allocations/:id", h.get, parties)
-	g.POST("/v1/allocations/:id/accept", h.accept, source, ofAllocation)
+	g.POST("/v1/allocations/:id/accept", h.accept, source, httpx.NoBody, ofAllocation)
 	g.POST("/v1/allocations/:id/decline", h.decline, source, ofAllocation)
 	g.POST("/v1/allocations/:id/dispatch", h.dispatch, source, ofAllocation)
 	g.POST("/v1/allocations/:id/receipt", h.receipt, auth.Require(auth.Hospital), ofAllocation)

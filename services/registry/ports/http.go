@@ -24,8 +24,8 @@ func Register(g *echo.Group, a *app.App) {
 	g.POST("/v1/orgs", h.createOrg, op)
 	g.GET("/v1/orgs", h.listOrgs, auth.Require(auth.Operator, auth.Regulator))
 	g.GET("/v1/orgs/:id", h.getOrg)
-	g.POST("/v1/orgs/:id/tokens", h.issueToken, op)
-	g.DELETE("/v1/tokens/:token_id", h.revokeToken, op)
+	g.POST("/v1/orgs/:id/tokens", h.issueToken, op, httpx.NoBody)
+	g.DELETE("/v1/tokens/:token_id", h.revokeToken, op, httpx.NoBody)
 	g.GET("/v1/me", h.me)
 }
 
