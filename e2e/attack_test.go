@@ -57,8 +57,9 @@ type world struct {
 	spare  string // a token id of the hospital's, for the operator to revoke
 	needs  map[string]string
 	allocs map[string]string
-	// donation and its tracking code; capacity is the manufacturer's n95 report.
-	donation, code, capacity, overrideSource, event string
+	// donation and its tracking code; capacity is the manufacturer's n95
+	// report; webhook the manufacturer's subscription.
+	donation, code, capacity, overrideSource, event, webhook string
 }
 
 func (w *world) as(name string) client { return w.c.as(w.by[name].token) }
@@ -164,6 +165,7 @@ func newWorld(t *testing.T, s *stack.Stack, dir string) *world {
 	don := d.must(201, "POST", "/v1/donations", map[string]any{"items": []map[string]any{{"item": "surgical-mask", "quantity": 500}}})
 	w.donation, w.code = str(don, "id"), str(don, "tracking_code")
 	h.must(201, "POST", "/v1/stock-reports", map[string]any{"item": "goggles", "on_hand": 10, "daily_consumption": 100})
+	w.webhook = str(m.must(201, "POST", "/v1/webhooks", map[string]any{"url": "https://erp.example.com/aidflow", "events": []string{"allocation.proposed"}}), "id")
 	eventually(t, "the audit log to record the hospital's need", func() bool {
 		for _, e := range items(w.as(idReg).must(200, "GET", "/v1/audit/events?type=aidflow.demand.need_posted.v1", nil)) {
 			w.event = str(e, "id")
@@ -173,7 +175,7 @@ func newWorld(t *testing.T, s *stack.Stack, dir string) *world {
 	// The revocation reaches every service within 5 s (API.md): wait for it
 	// at one route of each, so the table meets it everywhere.
 	within(t, 10*time.Second, "the revoked token to be refused by every service", func() bool {
-		for _, p := range []string{"/v1/me", "/v1/needs", "/v1/capacity", "/v1/donations/" + w.donation, "/v1/allocations", "/v1/audit/events"} {
+		for _, p := range []string{"/v1/me", "/v1/webhooks", "/v1/needs", "/v1/capacity", "/v1/donations/" + w.donation, "/v1/allocations", "/v1/audit/events"} {
 			if w.c.as(revoked).do("GET", p, nil).Status != 401 {
 				return false
 			}
@@ -211,8 +213,11 @@ type row struct {
 	stream     bool
 }
 
-// everyone are the verified identities.
-var everyone = []string{idHosp, idOtherHosp, idMfr, idOtherMfr, idDonor, idOtherDonor, idReg, idOp}
+// everyone are the verified identities; orgs those of organizations.
+var (
+	everyone = []string{idHosp, idOtherHosp, idMfr, idOtherMfr, idDonor, idOtherDonor, idReg, idOp}
+	orgs     = []string{idHosp, idOtherHosp, idMfr, idOtherMfr, idDonor, idOtherDonor, idReg}
+)
 
 // table is the authorization table: one row per operation of every
 // service's OpenAPI document ("METHOD path" as written there). A route in
@@ -264,6 +269,11 @@ func table(w *world) []struct {
 		// Matcher.
 		{"GET /v1/allocations", row{path: "/v1/allocations", ok: []string{idHosp, idOtherHosp, idMfr, idOtherMfr, idDonor, idOtherDonor, idReg}, status: 200, hidden: a["accept"], hiddenFrom: []string{idOtherHosp, idOtherMfr, idDonor, idOtherDonor}}},
 		{"GET /v1/allocations/{id}", row{path: "/v1/allocations/" + a["accept"], ok: []string{idHosp, idMfr, idReg}, status: 200}},
+		// Notify.
+		{"GET /v1/webhooks", row{path: "/v1/webhooks", ok: orgs, status: 200, hidden: w.webhook, hiddenFrom: []string{idHosp, idOtherHosp, idOtherMfr, idDonor, idOtherDonor, idReg}}},
+		{"GET /v1/webhooks/{id}", row{path: "/v1/webhooks/" + w.webhook, ok: []string{idMfr}, status: 200}},
+		{"GET /v1/webhooks/{id}/deliveries", row{path: "/v1/webhooks/" + w.webhook + "/deliveries", ok: []string{idMfr}, status: 200}},
+		{"GET /v1/me/stream", row{path: "/v1/me/stream", ok: orgs, status: 200, stream: true}},
 		// Audit.
 		{"GET /v1/audit/events", row{path: "/v1/audit/events", ok: []string{idReg}, status: 200}},
 		{"GET /v1/audit/orgs/{id}/events", row{path: "/v1/audit/orgs/" + hosp.org + "/events", ok: []string{idReg}, status: 200}},
@@ -285,7 +295,13 @@ func table(w *world) []struct {
 		{"POST /v1/allocations/{id}/decline", row{path: "/v1/allocations/" + a["decline"] + "/decline", body: map[string]any{"reason": "line stopped"}, ok: []string{idMfr}, status: 200}},
 		{"POST /v1/allocations/{id}/cancel", row{path: "/v1/allocations/" + a["cancel"] + "/cancel", body: map[string]any{"reason": "sent elsewhere by decision 12"}, ok: []string{idReg}, status: 200}},
 		{"POST /v1/allocations", row{path: "/v1/allocations", body: map[string]any{"need_id": n["override"], "source_kind": "capacity", "source_id": w.overrideSource, "quantity": 100, "reason": "air freight arranged"}, ok: []string{idReg}, status: 201}},
+		// No rule has fired in this short world: the regulator passes the
+		// role check and meets 404; every other role is refused before.
+		{"POST /v1/audit/anomalies/{id}/review", row{path: "/v1/audit/anomalies/anm_none/review", body: map[string]any{"note": "called the manufacturer; shipment left today"}, ok: []string{idReg}, status: 404}},
 		{"POST /v1/audit/corrections", row{path: "/v1/audit/corrections", body: map[string]any{"event_id": w.event, "reason": "the quantity was mistyped"}, ok: []string{idHosp, idReg}, status: 0}},
+		{"POST /v1/webhooks", row{path: "/v1/webhooks", body: map[string]any{"url": "https://wms.example.com/hook", "events": []string{"allocation.proposed"}}, ok: orgs, status: 0}}, // events a manufacturer may take: 201 for it, 422 for other roles
+		{"POST /v1/webhooks/{id}/resume", row{path: "/v1/webhooks/" + w.webhook + "/resume", ok: []string{idMfr}, status: 0}},
+		{"DELETE /v1/webhooks/{id}", row{path: "/v1/webhooks/" + w.webhook, ok: []string{idMfr}, status: 204}},
 		{"POST /v1/needs/{id}/cancel", row{path: "/v1/needs/" + n["open"] + "/cancel", ok: []string{idHosp}, status: 200}},
 		{"POST /v1/orgs", row{path: "/v1/orgs", body: map[string]any{"name": "Shanghai Fever Clinic", "role": "hospital", "region": "310000", "facility_type": "fever_clinic"}, ok: []string{idOp}, status: 201}},
 		{"POST /v1/orgs/{id}/tokens", row{path: "/v1/orgs/" + hosp.org + "/tokens", ok: []string{idOp}, status: 201}},
@@ -496,6 +512,24 @@ func TestAttack(t *testing.T) {
 		}
 	})
 
+	t.Run("every gateway route has rows", func(t *testing.T) {
+		// The console is no API (no OpenAPI document): its rows are in
+		// consoleRows. Every other prefix must lead to some row.
+		for _, gr := range stack.Routes {
+			covered := false
+			for _, r := range tab {
+				covered = covered || s.Gateway.Service(r.row.path) == gr.Service && strings.HasPrefix(r.row.path, gr.Prefix)
+			}
+			for _, r := range consoleRows {
+				covered = covered || strings.HasPrefix(r.path, gr.Prefix)
+			}
+			if !covered {
+				t.Errorf("gateway route %s (%s) leads to no row of the authorization table", gr.Prefix, gr.Service)
+			}
+		}
+	})
+	t.Run("the console acts on no bearer token", func(t *testing.T) { console(t, w) })
+
 	// Mass assignment and oversized bodies first: both are refused, so the
 	// objects are still as the authorization table needs them.
 	t.Run("mass assignment", func(t *testing.T) { massAssignment(t, w, ops, tab) })
@@ -639,4 +673,57 @@ func oversized(t *testing.T, w *world, ops map[string]operation, tab []struct {
 		t.Errorf("2 MB bodies changed the state:\nbefore %s\nafter  %s", before, after)
 	}
 	t.Logf("2 MB bodies: %d write routes", n)
+}
+
+// consoleRows are the console's pages and forms (services/console). It
+// signs a regulator in with a sealed cookie and a CSRF token per form and
+// never reads an Authorization header, so no bearer token, good or bad,
+// may act through it; its pages without a session send to the sign-in.
+var consoleRows = []struct {
+	method, path, form string
+}{
+	{"GET", "/console/", ""},
+	{"GET", "/console/allocations", ""},
+	{"GET", "/console/audit", ""},
+	{"POST", "/console/allocations", "need_id=n&source_kind=capacity&source_id=s&quantity=1&reason=r"},
+	{"POST", "/console/allocations/a/cancel", "reason=r"},
+	{"POST", "/console/anomalies/review", "id=x&note=n"},
+	{"POST", "/console/sign-in", "token=t"},
+}
+
+func console(t *testing.T, w *world) {
+	before := w.settled()
+	n := 0
+	for _, r := range consoleRows {
+		for _, id := range w.ids {
+			noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			req, err := http.NewRequest(r.method, w.s.BaseURL+r.path, strings.NewReader(r.form))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.form != "" {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if id.token != "" {
+				req.Header.Set("Authorization", "Bearer "+id.token)
+			}
+			resp, err := noRedirect.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			n++
+			loc := resp.Header.Get("Location")
+			switch {
+			case r.method == "GET" && !(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/console/sign-in")):
+				t.Errorf("%s %s as %s: %d to %q, want 303 to the sign-in", r.method, r.path, id.name, resp.StatusCode, loc)
+			case r.method == "POST" && resp.StatusCode != http.StatusForbidden && !(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/console/sign-in")):
+				t.Errorf("%s %s as %s: %d to %q, want 403 or 303 to the sign-in (no session, no CSRF token)", r.method, r.path, id.name, resp.StatusCode, loc)
+			}
+		}
+	}
+	if after := w.state(); after != before {
+		t.Errorf("console requests changed the state:\nbefore %s\nafter  %s", before, after)
+	}
+	t.Logf("console: %d routes × %d identities", len(consoleRows), len(w.ids))
 }

@@ -46,8 +46,8 @@ func Register(g *echo.Group, a *app.App, o Options) {
 	g.POST("/v1/webhooks", h.create, roles)
 	g.GET("/v1/webhooks", h.list, roles)
 	g.GET("/v1/webhooks/:id", h.get, roles)
-	g.DELETE("/v1/webhooks/:id", h.delete, roles)
-	g.POST("/v1/webhooks/:id/resume", h.resume, roles)
+	g.DELETE("/v1/webhooks/:id", h.delete, roles, httpx.NoBody)
+	g.POST("/v1/webhooks/:id/resume", h.resume, roles, httpx.NoBody)
 	g.GET("/v1/webhooks/:id/deliveries", h.deliveries, roles)
 	g.GET("/v1/me/stream", h.stream, roles)
 }
