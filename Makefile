@@ -5,7 +5,7 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 # does not see them.
 PKGS    := work
 
-.PHONY: run demo test test-short e2e lint bench fmt vet tidy tools images
+.PHONY: run demo test test-short e2e fuzz lint bench fmt vet tidy tools images
 
 ## run: the whole system on one machine (embedded NATS and database)
 run:
@@ -27,6 +27,12 @@ test-short:
 ## e2e: the black-box suite against the whole stack
 e2e:
 	$(GO) test -race -count=1 -timeout 20m ./e2e/...
+
+## fuzz: every Fuzz* target of every module for FUZZTIME each (default
+## 4s), found by name (.ci/fuzz); CI runs it after `make test`
+FUZZTIME ?= 4s
+fuzz:
+	FUZZTIME=$(FUZZTIME) GO=$(GO) .ci/fuzz
 
 ## lint: golangci-lint over every module
 lint:

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aidflow/aidflow/deploy/stack/route"
 )
 
 // Route sends paths under Prefix to a service. Prefixes match whole path
@@ -58,7 +60,7 @@ func NewGateway(handlers map[string]http.Handler, ready map[string]func(context.
 // Service returns the service that serves path.
 func (g *Gateway) Service(path string) string {
 	for _, r := range g.routes {
-		if r.Prefix == "/" || path == r.Prefix || (strings.HasPrefix(path, r.Prefix) && (path[len(r.Prefix)] == '/' || path[len(r.Prefix)] == ':')) {
+		if route.Matches(r.Prefix, path) {
 			return r.Service
 		}
 	}
