@@ -714,10 +714,11 @@ func console(t *testing.T, w *world) {
 			_ = resp.Body.Close()
 			n++
 			loc := resp.Header.Get("Location")
+			toSignIn := resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/console/sign-in")
 			switch {
-			case r.method == "GET" && !(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/console/sign-in")):
+			case r.method == "GET" && !toSignIn:
 				t.Errorf("%s %s as %s: %d to %q, want 303 to the sign-in", r.method, r.path, id.name, resp.StatusCode, loc)
-			case r.method == "POST" && resp.StatusCode != http.StatusForbidden && !(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/console/sign-in")):
+			case r.method == "POST" && resp.StatusCode != http.StatusForbidden && !toSignIn:
 				t.Errorf("%s %s as %s: %d to %q, want 403 or 303 to the sign-in (no session, no CSRF token)", r.method, r.path, id.name, resp.StatusCode, loc)
 			}
 		}
