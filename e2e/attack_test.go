@@ -264,10 +264,12 @@ func table(w *world) []struct {
 		{"GET /v1/stock-reports", row{path: "/v1/stock-reports", ok: []string{idHosp, idOtherHosp, idReg}, status: 200, hidden: hosp.org, hiddenFrom: []string{idOtherHosp}}},
 		// Supply.
 		{"GET /v1/capacity", row{path: "/v1/capacity", ok: []string{idMfr, idOtherMfr, idReg}, status: 200, hidden: mfr.org, hiddenFrom: []string{idOtherMfr}}},
+		{"GET /v1/capacity/daily", row{path: "/v1/capacity/daily", ok: []string{idReg}, status: 200}},
 		// Donation.
 		{"GET /v1/donations/{id}", row{path: "/v1/donations/" + w.donation, ok: []string{idDonor, idReg}, status: 200}},
 		// Matcher.
 		{"GET /v1/allocations", row{path: "/v1/allocations", ok: []string{idHosp, idOtherHosp, idMfr, idOtherMfr, idDonor, idOtherDonor, idReg}, status: 200, hidden: a["accept"], hiddenFrom: []string{idOtherHosp, idOtherMfr, idDonor, idOtherDonor}}},
+		{"GET /v1/allocations/stats", row{path: "/v1/allocations/stats", ok: []string{idReg}, status: 200}},
 		{"GET /v1/allocations/{id}", row{path: "/v1/allocations/" + a["accept"], ok: []string{idHosp, idMfr, idReg}, status: 200}},
 		// Notify.
 		{"GET /v1/webhooks", row{path: "/v1/webhooks", ok: orgs, status: 200, hidden: w.webhook, hiddenFrom: []string{idHosp, idOtherHosp, idOtherMfr, idDonor, idOtherDonor, idReg}}},
@@ -293,6 +295,9 @@ func table(w *world) []struct {
 		{"POST /v1/allocations/{id}/dispatch", row{path: "/v1/allocations/" + a["accept"] + "/dispatch", body: map[string]any{"shipped_quantity": 100, "carrier": "SF Express", "tracking_number": "SF1"}, ok: []string{idMfr}, status: 200}},
 		{"POST /v1/allocations/{id}/receipt", row{path: "/v1/allocations/" + a["accept"] + "/receipt", body: map[string]any{"received_quantity": 100}, ok: []string{idHosp}, status: 200}},
 		{"POST /v1/allocations/{id}/decline", row{path: "/v1/allocations/" + a["decline"] + "/decline", body: map[string]any{"reason": "line stopped"}, ok: []string{idMfr}, status: 200}},
+		// A face-shield need cannot take goggles: the regulator passes
+		// authorization and meets 422, the allocation stays for the cancel.
+		{"POST /v1/allocations/{id}/redirect", row{path: "/v1/allocations/" + a["cancel"] + "/redirect", body: map[string]any{"need_id": n["open"], "reason": "the designated hospital's ICU opened first"}, ok: []string{idReg}, status: 0}},
 		{"POST /v1/allocations/{id}/cancel", row{path: "/v1/allocations/" + a["cancel"] + "/cancel", body: map[string]any{"reason": "sent elsewhere by decision 12"}, ok: []string{idReg}, status: 200}},
 		{"POST /v1/allocations", row{path: "/v1/allocations", body: map[string]any{"need_id": n["override"], "source_kind": "capacity", "source_id": w.overrideSource, "quantity": 100, "reason": "air freight arranged"}, ok: []string{idReg}, status: 201}},
 		// No rule has fired in this short world: the regulator passes the

@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzDecodeAllocationRequests: the bodies of every allocation write
-// (decline and cancel, dispatch, receipt, a regulator's override) through
+// (decline and cancel, dispatch, receipt, a regulator's override and
+// redirect) through
 // the strict binder (httpxtest.StrictDecode); kind picks the request.
 func FuzzDecodeAllocationRequests(f *testing.F) {
 	f.Add(uint8(0), []byte(`{"reason":"line stopped"}`))
@@ -16,8 +17,9 @@ func FuzzDecodeAllocationRequests(f *testing.F) {
 	f.Add(uint8(3), []byte(`{"need_id":"need_1","source_kind":"capacity","source_id":"cap_1","quantity":100,"reason":"air freight"}`))
 	f.Add(uint8(1), []byte(`{"shipped_quantity":1e30}`))
 	f.Add(uint8(3), []byte(`{"need_id":"need_1","status":"delivered","source_org_id":"org_2"}`))
+	f.Add(uint8(4), []byte(`{"need_id":"need_2","reason":"ICU opened first"}`))
 	f.Fuzz(func(t *testing.T, kind uint8, body []byte) {
-		switch kind % 4 {
+		switch kind % 5 {
 		case 0:
 			httpxtest.StrictDecode[reasonRequest](t, body)
 		case 1:
@@ -26,6 +28,8 @@ func FuzzDecodeAllocationRequests(f *testing.F) {
 			httpxtest.StrictDecode[receiptRequest](t, body)
 		case 3:
 			httpxtest.StrictDecode[overrideRequest](t, body)
+		case 4:
+			httpxtest.StrictDecode[redirectRequest](t, body)
 		}
 	})
 }
