@@ -692,6 +692,8 @@ var consoleRows = []struct {
 	{"GET", "/console/audit", ""},
 	{"POST", "/console/allocations", "need_id=n&source_kind=capacity&source_id=s&quantity=1&reason=r"},
 	{"POST", "/console/allocations/a/cancel", "reason=r"},
+	{"POST", "/console/allocations/a/redirect", "need_id=n&reason=r"},
+	{"POST", "/console/sign-out", ""},
 	{"POST", "/console/anomalies/review", "id=x&note=n"},
 	{"POST", "/console/sign-in", "token=t"},
 }
