@@ -253,7 +253,7 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		"AIDFLOW_LOG_LEVEL=warn",
 		// A SIGKILLed matcher's lease ends after this, so its restart
 		// takes over within seconds; longer than any partition here.
-		"AIDFLOW_MATCHER_LEASE_TTL=6s",
+		"AIDFLOW_MATCHER_LEASE_TTL=10s",
 		"AIDFLOW_MATCHER_INSTANCE=matcher-under-test",
 	}
 	handlers := map[string]http.Handler{}

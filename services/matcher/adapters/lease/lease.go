@@ -5,6 +5,7 @@
 package lease
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -205,7 +206,15 @@ func (l *Lease) overlap(ctx context.Context) error {
 	return nil
 }
 
-// Renew extends the lease; ErrLost when it is no longer ours.
+// Renew extends the lease; ErrLost when it is no longer ours. A renewal
+// that does not reach NATS (a timeout, a dropped connection) is not a loss:
+// it returns that error, the lease stays ours to renew on the next try, and
+// Held turns false by itself once the last renewal is too old, so writers
+// stop in time. A refused renewal is checked against the key first: when
+// the key holds our claim, our own earlier update went through and only its
+// reply was lost, and the lease is still ours at the key's revision.
+// (Before, any error ended the lease and stopped the matcher: a NATS outage
+// of a few seconds killed it; found by the fault suite, e2e/faults.)
 func (l *Lease) Renew(ctx context.Context) error {
 	l.mu.Lock()
 	rev, held := l.rev, l.held
@@ -215,14 +224,30 @@ func (l *Lease) Renew(ctx context.Context) error {
 	}
 	start := l.now()
 	next, err := l.kv.Update(ctx, l.key, l.value, rev)
+	if err != nil && refused(err) {
+		if e, gerr := l.kv.Get(ctx, l.key); gerr == nil && bytes.Equal(e.Value(), l.value) {
+			next, err = e.Revision(), nil
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if err != nil {
+	switch {
+	case err == nil:
+		l.rev, l.renewed = next, start
+		return nil
+	case refused(err):
 		l.held = false
 		return fmt.Errorf("%w: %s: %w", ErrLost, l.key, err)
+	default:
+		return fmt.Errorf("renew lease %s (will retry): %w", l.key, err)
 	}
-	l.rev, l.renewed = next, start
-	return nil
+}
+
+// refused is an answer from NATS that the key is no longer at our
+// revision: someone else's, deleted, or expired.
+func refused(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyRevisionMismatch) || errors.Is(err, jetstream.ErrKeyExists) ||
+		errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted)
 }
 
 // Release gives the lease up, if still ours, so a standby need not wait
@@ -272,14 +297,17 @@ func (l *Lease) Keep(ctx context.Context, onAcquire func(context.Context) error,
 			release()
 			return nil
 		case <-tick.C:
-			if err := l.Renew(ctx); err != nil {
-				if ctx.Err() != nil {
-					release()
-					return nil
-				}
+			err := l.Renew(ctx)
+			switch {
+			case err == nil:
+			case ctx.Err() != nil:
+				release()
+				return nil
+			case errors.Is(err, ErrLost):
 				onLost(err)
 				return err
 			}
+			// Otherwise NATS is unreachable: try again on the next tick.
 		}
 	}
 }

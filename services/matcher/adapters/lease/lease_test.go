@@ -136,3 +136,39 @@ func TestOverlappingPartitionsRefused(t *testing.T) {
 		t.Fatalf("the new layout after the old one stopped: %v %v", ok, err)
 	}
 }
+
+// TestRenewalThatDoesNotReachNATSIsNotALoss: a renewal that times out
+// leaves the lease ours to renew next time (Held lapses by itself), and a
+// renewal refused because our own earlier update went through with its
+// reply lost finds the key still ours.
+func TestRenewalThatDoesNotReachNATSIsNotALoss(t *testing.T) {
+	ctx := context.Background()
+	kv := bucket(t, time.Minute)
+	key := "partition-" + testkit.DBName(t)
+	a := lease.New(kv, key, all("a"), time.Minute)
+	if ok, err := a.TryAcquire(ctx); !ok || err != nil {
+		t.Fatalf("a: %v %v", ok, err)
+	}
+	gone, cancel := context.WithCancel(ctx)
+	cancel() // as a request that never gets an answer
+	if err := a.Renew(gone); err == nil || errors.Is(err, lease.ErrLost) || !a.Held() {
+		t.Fatalf("an unreachable renewal: %v, held %v; want a retryable error and still held", err, a.Held())
+	}
+	if err := a.Renew(ctx); err != nil || !a.Held() {
+		t.Fatalf("the next renewal: %v, held %v", err, a.Held())
+	}
+	// Our renewal applied, its reply lost: the key moved on with our claim.
+	e, err := kv.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Update(ctx, key, e.Value(), e.Revision()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Renew(ctx); err != nil || !a.Held() {
+		t.Fatalf("renewal after a lost reply: %v, held %v", err, a.Held())
+	}
+	if err := a.Renew(ctx); err != nil {
+		t.Fatalf("and the one after: %v", err)
+	}
+}
