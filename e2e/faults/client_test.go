@@ -59,14 +59,14 @@ func (c *client) do(method, path, token, key string, body any) (int, []byte, err
 
 // write sends a write the way a careful client does: with an
 // Idempotency-Key, retried with the same key after a connection error or
-// a 5xx until it gets an answer below 500 or the deadline passes. It
+// a 5xx (or a 429) until it gets another answer or the deadline passes. It
 // returns the final status and body, and whether any attempt failed.
 func (c *client) write(method, path, token, key string, body any) (int, []byte, bool) {
 	deadline := time.Now().Add(2 * time.Minute)
 	failed := false
 	for attempt := 0; ; attempt++ {
 		code, raw, err := c.do(method, path, token, key, body)
-		if err == nil && code < 500 {
+		if err == nil && code < 500 && code != http.StatusTooManyRequests {
 			return code, raw, failed
 		}
 		failed = true
