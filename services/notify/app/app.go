@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aidflow/aidflow/services/notify/domain"
+	"github.com/aidflow/aidflow/shared/keymutex"
 	"github.com/aidflow/aidflow/shared/logging"
 )
 
@@ -51,6 +52,9 @@ type App struct {
 	// createMu makes the per-organization limit hold when one
 	// organization creates several subscriptions at once.
 	createMu sync.Mutex
+	// queues serializes queueing per subscription: a position is taken,
+	// written and counted by one writer at a time.
+	queues keymutex.Map
 }
 
 // New returns the use cases. Zero settings take their defaults.

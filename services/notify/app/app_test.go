@@ -95,7 +95,7 @@ func TestHandleEventQueuesOnlyWhatWasAskedForByWhomItConcerns(t *testing.T) {
 	pending := map[string]int{}
 	for _, s := range []domain.Subscription{wantsAllocated, wantsStale, otherHospital, mfr, reg1, reg2} {
 		got, _ := repo.Subscription(ctx, s.ID)
-		pending[got.OrgID+" "+fmt.Sprint(got.Events)] = len(got.Pending)
+		pending[got.OrgID+" "+fmt.Sprint(got.Events)] = int(got.Pending())
 	}
 	want := map[string]int{"h1 [need.allocated]": 1, "h1 [need.stale]": 0, "h2 [need.allocated]": 0,
 		"m1 [allocation.proposed]": 1, "r1 [anomaly.raised]": 1, "r2 [anomaly.raised]": 1}
@@ -129,7 +129,7 @@ func TestDispatcherKeepsOrderAndGivesUpAfterThePeriod(t *testing.T) {
 	}
 	testkit.Eventually(t, 10*time.Second, func() bool {
 		got, _ := repo.Subscription(ctx, s.ID)
-		return len(got.Pending) == 0 && len(got.Recent) == 3
+		return got.Pending() == 0 && len(got.Recent) == 3
 	}, "every delivery finished")
 	sent := fs.attempts()
 	last := slices.Index(sent, "need.allocated a2")

@@ -112,22 +112,27 @@ func (d *Dispatcher) work(ctx context.Context, id string, wake chan struct{}) {
 			wait(ctx, nil, repoRetry)
 			continue
 		}
-		if s.Status != domain.StatusActive || len(s.Pending) == 0 {
+		if s.Status != domain.StatusActive || s.Pending() == 0 {
 			if !wait(ctx, wake, -1) {
 				return
 			}
 			continue
 		}
-		del, err := a.Repo.Delivery(ctx, s.Pending[0])
+		pos := s.Head()
+		did, err := a.Repo.QueuedAt(ctx, id, pos)
+		var del domain.Delivery
+		if err == nil {
+			del, err = a.Repo.Delivery(ctx, did)
+		}
 		switch {
 		case errors.Is(err, domain.ErrDeliveryNotFound):
-			// Queued by a write whose delivery document is gone (deleted
-			// with a subscription of the same id, which cannot recur):
-			// drop it rather than block the queue.
-			err = d.finish(ctx, id, s.Pending[0], nil, true)
+			// A position or delivery that is gone (deleted with a
+			// subscription of the same id, which cannot recur): move on
+			// rather than block the queue.
+			err = d.finish(ctx, id, pos, did, nil, true)
 		case err == nil && del.Status != domain.DeliveryPending:
 			// Finished, but the stop came before the queue moved on.
-			err = d.finish(ctx, id, del.ID, nil, true)
+			err = d.finish(ctx, id, pos, del.ID, nil, true)
 		case err == nil:
 			if due := del.NextAt.Sub(a.Now()); due > 0 {
 				if !wait(ctx, wake, due) {
@@ -135,7 +140,7 @@ func (d *Dispatcher) work(ctx context.Context, id string, wake chan struct{}) {
 				}
 				continue
 			}
-			err = d.attempt(ctx, s, del)
+			err = d.attempt(ctx, s, pos, del)
 		}
 		if err != nil && ctx.Err() == nil {
 			log.WarnContext(ctx, "delivery bookkeeping failed; will retry", "err", err)
@@ -146,7 +151,7 @@ func (d *Dispatcher) work(ctx context.Context, id string, wake chan struct{}) {
 
 // attempt makes one try of del and records it on the delivery and the
 // subscription.
-func (d *Dispatcher) attempt(ctx context.Context, s domain.Subscription, del domain.Delivery) error {
+func (d *Dispatcher) attempt(ctx context.Context, s domain.Subscription, pos int64, del domain.Delivery) error {
 	a := d.app
 	at := a.Sender.Send(ctx, s, del)
 	if ctx.Err() != nil {
@@ -162,12 +167,13 @@ func (d *Dispatcher) attempt(ctx context.Context, s domain.Subscription, del dom
 		a.Log.InfoContext(ctx, "webhook delivery failed", "subscription_id", s.ID, "delivery_id", del.ID,
 			"status", at.StatusCode, "err", at.Error, "tries", del.Tries, "outcome", del.Status)
 	}
-	return d.finish(ctx, s.ID, del.ID, &at, del.Status != domain.DeliveryPending)
+	return d.finish(ctx, s.ID, pos, del.ID, &at, del.Status != domain.DeliveryPending)
 }
 
 // finish records an attempt on the subscription (counting failures,
-// pausing) and, when the delivery is over, moves the queue on.
-func (d *Dispatcher) finish(ctx context.Context, id, deliveryID string, at *domain.Attempt, over bool) error {
+// pausing) and, when the delivery at the head (pos) is over, moves the
+// queue on.
+func (d *Dispatcher) finish(ctx context.Context, id string, pos int64, deliveryID string, at *domain.Attempt, over bool) error {
 	a := d.app
 	var evicted []string
 	s, err := a.Repo.UpdateSubscription(ctx, id, func(s *domain.Subscription) error {
@@ -175,7 +181,7 @@ func (d *Dispatcher) finish(ctx context.Context, id, deliveryID string, at *doma
 			s.Record(*at, a.Settings.Retry.PauseAfter)
 		}
 		if over {
-			evicted = s.Finish(deliveryID)
+			evicted = s.Finish(pos, deliveryID)
 		}
 		s.UpdatedAt = a.Now().UTC().Truncate(time.Millisecond)
 		return nil
@@ -183,9 +189,15 @@ func (d *Dispatcher) finish(ctx context.Context, id, deliveryID string, at *doma
 	if errors.Is(err, domain.ErrSubscriptionNotFound) {
 		return nil
 	}
-	// Deliveries that left the log are deleted after the subscription no
-	// longer names them; a crash in between leaves a document nothing
-	// reads, never a name without its document.
+	// The position the queue left and the deliveries that left the log
+	// are deleted after the subscription no longer counts them; a crash
+	// in between leaves a document nothing reads, never a name without
+	// its document.
+	if err == nil && over {
+		if derr := a.Repo.DeleteQueued(ctx, id, pos); derr != nil {
+			a.Log.WarnContext(ctx, "delete a queue position", "position", pos, "err", derr)
+		}
+	}
 	for _, old := range evicted {
 		if derr := a.Repo.DeleteDelivery(ctx, old); derr != nil {
 			a.Log.WarnContext(ctx, "delete an old delivery", "delivery_id", old, "err", derr)

@@ -22,8 +22,12 @@ func (a *App) ResumeSubscription(ctx context.Context, actor auth.Claims, id stri
 	if err != nil {
 		return domain.Subscription{}, err
 	}
-	if len(s.Pending) > 0 {
-		d, err := a.Repo.Delivery(ctx, s.Pending[0])
+	if s.Pending() > 0 {
+		did, err := a.Repo.QueuedAt(ctx, id, s.Head())
+		var d domain.Delivery
+		if err == nil {
+			d, err = a.Repo.Delivery(ctx, did)
+		}
 		if err == nil && d.Status == domain.DeliveryPending {
 			d.Retrying(a.Now().UTC())
 			if err := a.Repo.SaveDelivery(ctx, d); err != nil {

@@ -34,6 +34,9 @@ type Delivery struct {
 	NotificationID string
 	Event          string
 	Subject        string
+	// Position is its place in the subscription's queue (Subscription.
+	// Queued); 0 until queued.
+	Position int64
 	// Body is the JSON sent, fixed at creation so every attempt sends the
 	// same bytes.
 	Body     []byte

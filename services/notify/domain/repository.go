@@ -22,7 +22,8 @@ type Repository interface {
 	// UpdateSubscription applies change to the stored subscription and
 	// stores the result; a change that returns an error stores nothing.
 	UpdateSubscription(ctx context.Context, id string, change func(*Subscription) error) (Subscription, error)
-	// DeleteSubscription removes a subscription and its deliveries.
+	// DeleteSubscription removes a subscription, its queue and its
+	// deliveries.
 	DeleteSubscription(ctx context.Context, id string) error
 
 	// AddDelivery stores d unless a delivery with its id exists; created
@@ -35,6 +36,16 @@ type Repository interface {
 	// DeleteDelivery removes a delivery that has left its subscription's
 	// log; a missing one is no error.
 	DeleteDelivery(ctx context.Context, id string) error
+
+	// PutQueued stores which delivery is at a position of a
+	// subscription's queue (replacing what a stopped write left there).
+	PutQueued(ctx context.Context, subscriptionID string, pos int64, deliveryID string) error
+	// QueuedAt returns the id of the delivery at a position, or
+	// ErrDeliveryNotFound.
+	QueuedAt(ctx context.Context, subscriptionID string, pos int64) (string, error)
+	// DeleteQueued removes a position the queue has moved past; a missing
+	// one is no error.
+	DeleteQueued(ctx context.Context, subscriptionID string, pos int64) error
 
 	// AppendFeed adds n to the feed named key unless it is there already,
 	// keeping the newest max entries, and returns its entry.

@@ -3,6 +3,7 @@ package domain
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"slices"
 	"sort"
 	"strconv"
@@ -26,7 +27,9 @@ const (
 	MaxRecent = 100
 	// MaxPending bounds the deliveries waiting for one receiver; past it
 	// new notifications are still on the live feed but not queued, and
-	// the subscription says so (Dropped).
+	// the subscription says so (Dropped). Queueing costs the same at any
+	// length (each position is a record of its own); the bound keeps a
+	// dead receiver from growing the store without end.
 	MaxPending = 10_000
 )
 
@@ -49,9 +52,13 @@ type Subscription struct {
 	LastStatus    int
 	LastError     string
 	LastAttemptAt time.Time
-	// Pending are the ids of the deliveries still to make, oldest first:
-	// the head is delivered (or given up) before the next is tried.
-	Pending []string
+	// Queued is the position of the newest delivery ever queued (1, 2,
+	// …) and Finished that of the newest that left the queue: the
+	// deliveries still to make are at positions Finished+1 … Queued,
+	// oldest first, each stored on its own (Repository.QueuedAt), so
+	// queueing one writes the same few small records however long the
+	// queue. The head is delivered (or given up) before the next is tried.
+	Queued, Finished int64
 	// Recent are the ids of finished deliveries, newest last, at most MaxRecent.
 	Recent []string
 	// Dropped counts notifications not queued because Pending was full.
@@ -63,33 +70,59 @@ type Subscription struct {
 // Wants reports whether the subscription asked for an event type.
 func (s Subscription) Wants(eventType string) bool { return slices.Contains(s.Events, eventType) }
 
-// Has reports whether a delivery is queued or finished here.
-func (s Subscription) Has(deliveryID string) bool {
-	return slices.Contains(s.Pending, deliveryID) || slices.Contains(s.Recent, deliveryID)
-}
+// Pending is how many deliveries wait in the queue.
+func (s Subscription) Pending() int64 { return s.Queued - s.Finished }
 
-// Enqueue appends a delivery to the queue; false when it is already there
-// or the queue is full (counted in Dropped).
-func (s *Subscription) Enqueue(deliveryID string) bool {
-	if s.Has(deliveryID) {
-		return false
-	}
-	if len(s.Pending) >= MaxPending {
+// Head is the position of the oldest pending delivery (when Pending > 0).
+func (s Subscription) Head() int64 { return s.Finished + 1 }
+
+// Reserve takes the position after the tail for a new delivery; the
+// queue counts it once the subscription is stored with Queued at that
+// position. False when the queue is full: the notification is counted in
+// Dropped instead.
+func (s *Subscription) Reserve() (int64, bool) {
+	if s.Pending() >= MaxPending {
 		s.Dropped++
-		return false
+		return 0, false
 	}
-	s.Pending = append(s.Pending, deliveryID)
-	return true
+	return s.Queued + 1, true
 }
 
-// Finish moves a delivery from the queue to the recent log and returns
-// the deliveries that left the log (the oldest past MaxRecent), whose
-// documents are no longer needed.
-func (s *Subscription) Finish(deliveryID string) (evicted []string) {
-	s.Pending = slices.DeleteFunc(s.Pending, func(id string) bool { return id == deliveryID })
-	if !slices.Contains(s.Recent, deliveryID) {
-		s.Recent = append(s.Recent, deliveryID)
+// Holds reports whether the stored delivery d is in the queue or has been
+// through it, so queueing it again would send it twice. at reads the id
+// of the delivery at a position (ErrDeliveryNotFound when none). A
+// delivery leaves the pending status before the queue moves past it, so
+// a pending one numbered outside Finished+1 … Queued, or whose position
+// names another delivery, was numbered by a write that stopped before the
+// tail moved: it is not queued.
+func (s Subscription) Holds(d Delivery, at func(pos int64) (string, error)) (bool, error) {
+	if d.Status != DeliveryPending {
+		return true, nil
 	}
+	if d.Position <= s.Finished || d.Position > s.Queued {
+		return false, nil
+	}
+	id, err := at(d.Position)
+	if errors.Is(err, ErrDeliveryNotFound) {
+		return false, nil
+	}
+	return id == d.ID, err
+}
+
+// Finish moves the head (position pos, delivery deliveryID; "" when the
+// position held none) out of the queue into the recent log and returns
+// the deliveries that left the log (the oldest past MaxRecent), whose
+// documents are no longer needed. A position that is not the head moves
+// nothing.
+func (s *Subscription) Finish(pos int64, deliveryID string) (evicted []string) {
+	if pos != s.Head() || pos > s.Queued {
+		return nil
+	}
+	s.Finished = pos
+	if deliveryID == "" || slices.Contains(s.Recent, deliveryID) {
+		return nil
+	}
+	s.Recent = append(s.Recent, deliveryID)
 	if n := len(s.Recent); n > MaxRecent {
 		evicted = slices.Clone(s.Recent[:n-MaxRecent])
 		s.Recent = slices.Clone(s.Recent[n-MaxRecent:])

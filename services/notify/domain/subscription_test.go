@@ -160,9 +160,14 @@ func TestDeliveryAndSubscriptionRecordAttempts(t *testing.T) {
 	s := domain.Subscription{ID: "whk_1", OrgID: "o", Status: domain.StatusActive}
 	n := domain.Notification{ID: "ntf_1", Type: domain.NeedStale, Subject: "need-1", Data: map[string]any{}}
 	d := domain.NewDelivery(s, n, t0)
-	if d.ID != domain.DeliveryID("whk_1", "ntf_1") || d.Status != domain.DeliveryPending || !s.Enqueue(d.ID) || s.Enqueue(d.ID) {
+	if d.ID != domain.DeliveryID("whk_1", "ntf_1") || d.Status != domain.DeliveryPending {
 		t.Fatalf("%+v %+v", d, s)
 	}
+	pos, reserved := s.Reserve()
+	if !reserved || pos != 1 {
+		t.Fatalf("reserve %d %v", pos, reserved)
+	}
+	s.Queued, d.Position = pos, pos
 	now := t0
 	fail := domain.Attempt{At: now, StatusCode: 500}
 	d.Apply(fail, r)
@@ -191,8 +196,11 @@ func TestDeliveryAndSubscriptionRecordAttempts(t *testing.T) {
 	ok := domain.Attempt{At: now, StatusCode: 204}
 	d.Apply(ok, r)
 	s.Record(ok, r.PauseAfter)
-	s.Finish(d.ID)
-	if d.Status != domain.DeliveryDelivered || d.Tries != 4 || len(s.Pending) != 0 || len(s.Recent) != 1 || s.LastStatus != 204 {
+	if ev := s.Finish(2, d.ID); ev != nil || s.Finished != 0 {
+		t.Fatalf("finishing a position that is not the head: %v %+v", ev, s)
+	}
+	s.Finish(1, d.ID)
+	if d.Status != domain.DeliveryDelivered || d.Tries != 4 || s.Pending() != 0 || s.Finished != 1 || len(s.Recent) != 1 || s.LastStatus != 204 {
 		t.Fatalf("delivered %+v %+v", d, s)
 	}
 
@@ -209,7 +217,8 @@ func TestDeliveryAndSubscriptionRecordAttempts(t *testing.T) {
 	}
 	var evicted []string
 	for i := range domain.MaxRecent + 5 {
-		evicted = append(evicted, s.Finish("d"+strings.Repeat("x", i))...)
+		s.Queued++
+		evicted = append(evicted, s.Finish(s.Head(), "d"+strings.Repeat("x", i))...)
 	}
 	if len(s.Recent) != domain.MaxRecent || len(evicted) != 6 || evicted[0] != d.ID || evicted[1] != "d" {
 		t.Fatalf("recent log holds %d, evicted %v", len(s.Recent), evicted)

@@ -73,7 +73,7 @@ type SubscriptionJSON struct {
 
 func subscriptionJSON(s domain.Subscription) SubscriptionJSON {
 	j := SubscriptionJSON{ID: s.ID, URL: s.URL, Events: s.Events, Status: s.Status, PausedReason: s.PausedReason,
-		ConsecutiveFailures: s.ConsecutiveFailures, LastStatus: s.LastStatus, LastError: s.LastError, Pending: len(s.Pending),
+		ConsecutiveFailures: s.ConsecutiveFailures, LastStatus: s.LastStatus, LastError: s.LastError, Pending: int(s.Pending()),
 		Dropped: s.Dropped, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 	if !s.LastAttemptAt.IsZero() {
 		t := s.LastAttemptAt

@@ -24,7 +24,7 @@ var now = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 
 func sub(id, org string) domain.Subscription {
 	return domain.Subscription{ID: id, OrgID: org, Role: "hospital", URL: "https://h.example/" + id, Events: []string{domain.NeedStale},
-		Secret: "whsec_" + id, Status: domain.StatusActive, Pending: []string{}, Recent: []string{}, CreatedAt: now, UpdatedAt: now}
+		Secret: "whsec_" + id, Status: domain.StatusActive, Recent: []string{}, CreatedAt: now, UpdatedAt: now}
 }
 
 func notification(id string) domain.Notification {
@@ -45,12 +45,11 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 			t.Fatal(err)
 		}
 		got, err := s.Repo.UpdateSubscription(ctx, "whk_b", func(x *domain.Subscription) error {
-			x.Enqueue("d1")
-			x.Enqueue("d2")
+			x.Queued, x.Finished = 5, 3
 			x.Record(domain.Attempt{At: now, StatusCode: 500}, 1)
 			return nil
 		})
-		if err != nil || got.Status != domain.StatusPaused || len(got.Pending) != 2 {
+		if err != nil || got.Status != domain.StatusPaused || got.Pending() != 2 {
 			t.Fatalf("update %+v %v", got, err)
 		}
 		for _, r := range []domain.Repository{s.Repo, s.Reopen(t)} {
@@ -60,7 +59,7 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 			}
 			b, err := r.Subscription(ctx, "whk_b")
 			if err != nil || b.Secret != "whsec_whk_b" || b.Status != domain.StatusPaused || b.PausedReason == "" ||
-				fmt.Sprint(b.Pending) != "[d1 d2]" || b.LastStatus != 500 || !b.CreatedAt.Equal(now) || b.Events[0] != domain.NeedStale {
+				b.Queued != 5 || b.Finished != 3 || b.LastStatus != 500 || !b.CreatedAt.Equal(now) || b.Events[0] != domain.NeedStale {
 				t.Fatalf("get %+v %v", b, err)
 			}
 		}
@@ -90,10 +89,10 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		s := open(t)
 		_ = s.Repo.CreateSubscription(ctx, sub("whk_1", "o1"))
 		var wg sync.WaitGroup
-		for i := range 20 {
+		for range 20 {
 			wg.Go(func() {
 				if _, err := s.Repo.UpdateSubscription(ctx, "whk_1", func(x *domain.Subscription) error {
-					x.Enqueue(fmt.Sprintf("d%02d", i))
+					x.Queued++
 					return nil
 				}); err != nil {
 					t.Error(err)
@@ -101,8 +100,8 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 			})
 		}
 		wg.Wait()
-		if got, _ := s.Reopen(t).Subscription(ctx, "whk_1"); len(got.Pending) != 20 {
-			t.Fatalf("pending %d of 20", len(got.Pending))
+		if got, _ := s.Reopen(t).Subscription(ctx, "whk_1"); got.Pending() != 20 {
+			t.Fatalf("pending %d of 20", got.Pending())
 		}
 	})
 
@@ -147,13 +146,64 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		}
 	})
 
-	t.Run("deleting a subscription deletes its deliveries", func(t *testing.T) {
+	t.Run("queue positions round trip and survive a restart", func(t *testing.T) {
+		s := open(t)
+		for _, q := range []struct {
+			sub string
+			pos int64
+			id  string
+		}{{"whk_1", 1, "d1"}, {"whk_1", 2, "d2"}, {"whk_1", 3, "stale"}, {"whk_1", 3, "d3"}, {"whk_2", 1, "e1"}, {"whk_1", 10, "d10"}} {
+			if err := s.Repo.PutQueued(ctx, q.sub, q.pos, q.id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Repo.DeleteQueued(ctx, "whk_1", 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Repo.DeleteQueued(ctx, "whk_1", 1); err != nil {
+			t.Fatalf("deleting a missing position: %v", err)
+		}
+		r := s.Reopen(t)
+		for pos, want := range map[int64]string{2: "d2", 3: "d3", 10: "d10"} {
+			if got, err := r.QueuedAt(ctx, "whk_1", pos); err != nil || got != want {
+				t.Errorf("position %d: %q %v, want %q", pos, got, err, want)
+			}
+		}
+		if got, err := r.QueuedAt(ctx, "whk_2", 1); err != nil || got != "e1" {
+			t.Errorf("another subscription's position 1: %q %v", got, err)
+		}
+		for _, pos := range []int64{1, 4, 0} {
+			if _, err := r.QueuedAt(ctx, "whk_1", pos); !errors.Is(err, domain.ErrDeliveryNotFound) {
+				t.Errorf("position %d: %v", pos, err)
+			}
+		}
+		d := domain.NewDelivery(sub("whk_1", "o1"), notification("ntf_1"), now)
+		d.Position = 7
+		_, _ = r.AddDelivery(ctx, d)
+		if got, _ := s.Reopen(t).Delivery(ctx, d.ID); got.Position != 7 {
+			t.Fatalf("position of a delivery: %d", got.Position)
+		}
+	})
+
+	t.Run("deleting a subscription deletes its queue and deliveries", func(t *testing.T) {
 		s := open(t)
 		sb := sub("whk_1", "o1")
 		_ = s.Repo.CreateSubscription(ctx, sb)
-		d := domain.NewDelivery(sb, notification("ntf_1"), now)
-		_, _ = s.Repo.AddDelivery(ctx, d)
-		_, _ = s.Repo.UpdateSubscription(ctx, sb.ID, func(x *domain.Subscription) error { x.Enqueue(d.ID); return nil })
+		var ids []string
+		for i := 1; i <= 3; i++ {
+			d := domain.NewDelivery(sb, notification(fmt.Sprintf("ntf_%d", i)), now)
+			d.Position = int64(i)
+			ids = append(ids, d.ID)
+			_, _ = s.Repo.AddDelivery(ctx, d)
+			_ = s.Repo.PutQueued(ctx, sb.ID, d.Position, d.ID)
+		}
+		// The first was delivered (in the log), two are pending.
+		_, _ = s.Repo.UpdateSubscription(ctx, sb.ID, func(x *domain.Subscription) error {
+			x.Queued = 3
+			x.Finish(1, ids[0])
+			return nil
+		})
+		_ = s.Repo.DeleteQueued(ctx, sb.ID, 1)
 		if err := s.Repo.DeleteSubscription(ctx, sb.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -161,8 +211,15 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 		if _, err := r.Subscription(ctx, sb.ID); !errors.Is(err, domain.ErrSubscriptionNotFound) {
 			t.Fatal("still there")
 		}
-		if _, err := r.Delivery(ctx, d.ID); !errors.Is(err, domain.ErrDeliveryNotFound) {
-			t.Fatal("delivery left behind")
+		for _, id := range ids {
+			if _, err := r.Delivery(ctx, id); !errors.Is(err, domain.ErrDeliveryNotFound) {
+				t.Fatalf("delivery %s left behind", id)
+			}
+		}
+		for pos := int64(1); pos <= 3; pos++ {
+			if _, err := r.QueuedAt(ctx, sb.ID, pos); !errors.Is(err, domain.ErrDeliveryNotFound) {
+				t.Fatalf("position %d left behind", pos)
+			}
 		}
 		if err := r.DeleteSubscription(ctx, sb.ID); !errors.Is(err, domain.ErrSubscriptionNotFound) {
 			t.Fatal(err)

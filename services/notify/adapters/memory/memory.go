@@ -18,19 +18,25 @@ type Repository struct {
 	mu      sync.Mutex
 	subs    map[string]domain.Subscription
 	dels    map[string]domain.Delivery
+	queued  map[queuePos]string
 	feeds   map[string][]domain.FeedEntry
 	seqs    map[string]int64
 	watches map[string]domain.Watch
 }
 
+type queuePos struct {
+	sub string
+	pos int64
+}
+
 // New returns an empty repository.
 func New() *Repository {
-	return &Repository{subs: map[string]domain.Subscription{}, dels: map[string]domain.Delivery{},
+	return &Repository{subs: map[string]domain.Subscription{}, dels: map[string]domain.Delivery{}, queued: map[queuePos]string{},
 		feeds: map[string][]domain.FeedEntry{}, seqs: map[string]int64{}, watches: map[string]domain.Watch{}}
 }
 
 func cloneSub(s domain.Subscription) domain.Subscription {
-	s.Events, s.Pending, s.Recent = slices.Clone(s.Events), slices.Clone(s.Pending), slices.Clone(s.Recent)
+	s.Events, s.Recent = slices.Clone(s.Events), slices.Clone(s.Recent)
 	return s
 }
 
@@ -88,7 +94,11 @@ func (r *Repository) DeleteSubscription(_ context.Context, id string) error {
 	if !ok {
 		return domain.ErrSubscriptionNotFound
 	}
-	for _, d := range append(s.Pending, s.Recent...) {
+	for pos := s.Head(); pos <= s.Queued; pos++ {
+		delete(r.dels, r.queued[queuePos{id, pos}])
+		delete(r.queued, queuePos{id, pos})
+	}
+	for _, d := range s.Recent {
 		delete(r.dels, d)
 	}
 	delete(r.subs, id)
@@ -129,6 +139,30 @@ func (r *Repository) DeleteDelivery(_ context.Context, id string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	delete(r.dels, id)
+	return nil
+}
+
+func (r *Repository) PutQueued(_ context.Context, sub string, pos int64, deliveryID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.queued[queuePos{sub, pos}] = deliveryID
+	return nil
+}
+
+func (r *Repository) QueuedAt(_ context.Context, sub string, pos int64) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, ok := r.queued[queuePos{sub, pos}]
+	if !ok {
+		return "", domain.ErrDeliveryNotFound
+	}
+	return id, nil
+}
+
+func (r *Repository) DeleteQueued(_ context.Context, sub string, pos int64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.queued, queuePos{sub, pos})
 	return nil
 }
 

@@ -2,13 +2,17 @@
 // a hot path addresses one document by _id (the embedded store uses no
 // other index; DESIGN.md, gotchas): subscriptions and expiry watches are
 // small sets loaded once at start and kept in memory; a delivery is one
-// document (_id = its id); a live feed's bounded backlog is one document
-// per organization (or role).
+// document (_id = its id); a subscription's queue is one small document
+// per position (_id = subscription id + "#" + zero-padded position), the
+// subscription holding only the first and last positions; a live feed is
+// a head document and one document per entry.
 package mongo
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"sort"
@@ -29,18 +33,19 @@ import (
 const (
 	Subscriptions = "webhooks"
 	Deliveries    = "deliveries"
+	Queue         = "delivery_queue"
 	Feeds         = "feeds"
 	FeedEntries   = "feed_entries"
 	Watches       = "expiry_watches"
 )
 
 // Collections lists them, for EnsureCollections.
-var Collections = []string{Subscriptions, Deliveries, Feeds, FeedEntries, Watches}
+var Collections = []string{Subscriptions, Deliveries, Queue, Feeds, FeedEntries, Watches}
 
 // Repository is the MongoDB domain.Repository.
 type Repository struct {
-	subs, dels, feeds, entries, watches *mongo.Collection
-	locks                               keymutex.Map
+	subs, dels, queue, feeds, entries, watches *mongo.Collection
+	locks                                      keymutex.Map
 
 	mu         sync.RWMutex
 	subIndex   map[string]domain.Subscription
@@ -52,7 +57,7 @@ func New(ctx context.Context, db *mongo.Database) (*Repository, error) {
 	if err := mongox.EnsureCollections(ctx, db, Collections...); err != nil {
 		return nil, err
 	}
-	r := &Repository{subs: db.Collection(Subscriptions), dels: db.Collection(Deliveries), feeds: db.Collection(Feeds),
+	r := &Repository{subs: db.Collection(Subscriptions), dels: db.Collection(Deliveries), queue: db.Collection(Queue), feeds: db.Collection(Feeds),
 		entries: db.Collection(FeedEntries), watches: db.Collection(Watches), subIndex: map[string]domain.Subscription{}, watchIndex: map[string]domain.Watch{}}
 	if err := loadAll(ctx, r.subs, func(d subDoc) { r.subIndex[d.ID] = d.subscription() }); err != nil {
 		return nil, err
@@ -99,7 +104,8 @@ type subDoc struct {
 	LastStatus          int       `bson:"last_status,omitempty"`
 	LastError           string    `bson:"last_error,omitempty"`
 	LastAttemptAt       time.Time `bson:"last_attempt_at,omitempty"`
-	Pending             []string  `bson:"pending"`
+	Queued              int64     `bson:"queued"`
+	Finished            int64     `bson:"finished"`
 	Recent              []string  `bson:"recent"`
 	Dropped             int64     `bson:"dropped,omitempty"`
 	CreatedAt           time.Time `bson:"created_at"`
@@ -109,14 +115,14 @@ type subDoc struct {
 func toSubDoc(s domain.Subscription) subDoc {
 	return subDoc{ID: s.ID, OrgID: s.OrgID, Role: s.Role, URL: s.URL, Events: orEmpty(s.Events), Secret: s.Secret, Status: s.Status,
 		PausedReason: s.PausedReason, ConsecutiveFailures: s.ConsecutiveFailures, LastStatus: s.LastStatus, LastError: s.LastError,
-		LastAttemptAt: s.LastAttemptAt, Pending: orEmpty(s.Pending), Recent: orEmpty(s.Recent), Dropped: s.Dropped,
+		LastAttemptAt: s.LastAttemptAt, Queued: s.Queued, Finished: s.Finished, Recent: orEmpty(s.Recent), Dropped: s.Dropped,
 		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
 func (d subDoc) subscription() domain.Subscription {
 	return domain.Subscription{ID: d.ID, OrgID: d.OrgID, Role: d.Role, URL: d.URL, Events: d.Events, Secret: d.Secret, Status: d.Status,
 		PausedReason: d.PausedReason, ConsecutiveFailures: d.ConsecutiveFailures, LastStatus: d.LastStatus, LastError: d.LastError,
-		LastAttemptAt: d.LastAttemptAt.UTC(), Pending: d.Pending, Recent: d.Recent, Dropped: d.Dropped,
+		LastAttemptAt: d.LastAttemptAt.UTC(), Queued: d.Queued, Finished: d.Finished, Recent: d.Recent, Dropped: d.Dropped,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 }
 
@@ -128,7 +134,7 @@ func orEmpty(s []string) []string {
 }
 
 func clone(s domain.Subscription) domain.Subscription {
-	s.Events, s.Pending, s.Recent = slices.Clone(s.Events), slices.Clone(s.Pending), slices.Clone(s.Recent)
+	s.Events, s.Recent = slices.Clone(s.Events), slices.Clone(s.Recent)
 	return s
 }
 
@@ -198,12 +204,59 @@ func (r *Repository) DeleteSubscription(ctx context.Context, id string) error {
 	r.mu.Lock()
 	delete(r.subIndex, id)
 	r.mu.Unlock()
-	for _, d := range append(s.Pending, s.Recent...) {
+	// Then the queue, position by position (at most MaxPending), and the
+	// deliveries it and the log name.
+	dels := slices.Clone(s.Recent)
+	for pos := s.Head(); pos <= s.Queued; pos++ {
+		did, err := r.QueuedAt(ctx, id, pos)
+		if err == nil {
+			dels = append(dels, did)
+		} else if !errors.Is(err, domain.ErrDeliveryNotFound) {
+			return err
+		}
+		if err := r.DeleteQueued(ctx, id, pos); err != nil {
+			return err
+		}
+	}
+	for _, d := range dels {
 		if _, err := r.dels.DeleteOne(ctx, bson.D{{Key: "_id", Value: d}}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// ---- queues ----
+
+type queueDoc struct {
+	ID           string `bson:"_id"`
+	Subscription string `bson:"subscription_id"`
+	Position     int64  `bson:"position"`
+	DeliveryID   string `bson:"delivery_id"`
+}
+
+// queueID orders a subscription's positions by _id.
+func queueID(sub string, pos int64) string { return fmt.Sprintf("%s#%012d", sub, pos) }
+
+func (r *Repository) PutQueued(ctx context.Context, sub string, pos int64, deliveryID string) error {
+	id := queueID(sub, pos)
+	return replace(ctx, r.queue, id, queueDoc{ID: id, Subscription: sub, Position: pos, DeliveryID: deliveryID})
+}
+
+func (r *Repository) QueuedAt(ctx context.Context, sub string, pos int64) (string, error) {
+	var doc queueDoc
+	if err := r.queue.FindOne(ctx, bson.D{{Key: "_id", Value: queueID(sub, pos)}}).Decode(&doc); err != nil {
+		if mongox.IsNotFound(err) {
+			return "", domain.ErrDeliveryNotFound
+		}
+		return "", err
+	}
+	return doc.DeliveryID, nil
+}
+
+func (r *Repository) DeleteQueued(ctx context.Context, sub string, pos int64) error {
+	_, err := r.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: queueID(sub, pos)}})
+	return err
 }
 
 // ---- deliveries ----
@@ -222,6 +275,7 @@ type deliveryDoc struct {
 	NotificationID string       `bson:"notification_id"`
 	Event          string       `bson:"event"`
 	Subject        string       `bson:"subject"`
+	Position       int64        `bson:"position"`
 	Body           string       `bson:"body"`
 	Status         string       `bson:"status"`
 	Attempts       []attemptDoc `bson:"attempts"`
@@ -234,7 +288,7 @@ type deliveryDoc struct {
 
 func toDeliveryDoc(d domain.Delivery) deliveryDoc {
 	doc := deliveryDoc{ID: d.ID, SubscriptionID: d.SubscriptionID, OrgID: d.OrgID, NotificationID: d.NotificationID, Event: d.Event,
-		Subject: d.Subject, Body: string(d.Body), Status: d.Status, Attempts: []attemptDoc{}, Tries: d.Tries, NextAt: d.NextAt,
+		Subject: d.Subject, Position: d.Position, Body: string(d.Body), Status: d.Status, Attempts: []attemptDoc{}, Tries: d.Tries, NextAt: d.NextAt,
 		FirstTriedAt: d.FirstTriedAt, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	for _, a := range d.Attempts {
 		doc.Attempts = append(doc.Attempts, attemptDoc{At: a.At, StatusCode: a.StatusCode, Error: a.Error, DurationMS: a.Duration.Milliseconds()})
@@ -244,7 +298,7 @@ func toDeliveryDoc(d domain.Delivery) deliveryDoc {
 
 func (doc deliveryDoc) delivery() domain.Delivery {
 	d := domain.Delivery{ID: doc.ID, SubscriptionID: doc.SubscriptionID, OrgID: doc.OrgID, NotificationID: doc.NotificationID, Event: doc.Event,
-		Subject: doc.Subject, Body: []byte(doc.Body), Status: doc.Status, Tries: doc.Tries, NextAt: doc.NextAt.UTC(),
+		Subject: doc.Subject, Position: doc.Position, Body: []byte(doc.Body), Status: doc.Status, Tries: doc.Tries, NextAt: doc.NextAt.UTC(),
 		FirstTriedAt: doc.FirstTriedAt.UTC(), CreatedAt: doc.CreatedAt.UTC(), UpdatedAt: doc.UpdatedAt.UTC()}
 	if doc.FirstTriedAt.IsZero() {
 		d.FirstTriedAt = time.Time{}
