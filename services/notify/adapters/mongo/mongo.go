@@ -59,8 +59,19 @@ func New(ctx context.Context, db *mongo.Database) (*Repository, error) {
 	}
 	r := &Repository{subs: db.Collection(Subscriptions), dels: db.Collection(Deliveries), queue: db.Collection(Queue), feeds: db.Collection(Feeds),
 		entries: db.Collection(FeedEntries), watches: db.Collection(Watches), subIndex: map[string]domain.Subscription{}, watchIndex: map[string]domain.Watch{}}
-	if err := loadAll(ctx, r.subs, func(d subDoc) { r.subIndex[d.ID] = d.subscription() }); err != nil {
+	var legacy []subDoc
+	if err := loadAll(ctx, r.subs, func(d subDoc) {
+		r.subIndex[d.ID] = d.subscription()
+		if len(d.LegacyPending) > 0 {
+			legacy = append(legacy, d)
+		}
+	}); err != nil {
 		return nil, err
+	}
+	for _, d := range legacy {
+		if err := r.migrateQueue(ctx, d); err != nil {
+			return nil, err
+		}
 	}
 	if err := loadAll(ctx, r.watches, func(d watchDoc) { r.watchIndex[d.ID] = d.watch() }); err != nil {
 		return nil, err
@@ -107,9 +118,12 @@ type subDoc struct {
 	Queued              int64     `bson:"queued"`
 	Finished            int64     `bson:"finished"`
 	Recent              []string  `bson:"recent"`
-	Dropped             int64     `bson:"dropped,omitempty"`
-	CreatedAt           time.Time `bson:"created_at"`
-	UpdatedAt           time.Time `bson:"updated_at"`
+	// LegacyPending is the queue as an earlier version kept it: the ids
+	// in the subscription's own document (migrated at start).
+	LegacyPending []string  `bson:"pending,omitempty"`
+	Dropped       int64     `bson:"dropped,omitempty"`
+	CreatedAt     time.Time `bson:"created_at"`
+	UpdatedAt     time.Time `bson:"updated_at"`
 }
 
 func toSubDoc(s domain.Subscription) subDoc {
@@ -227,6 +241,37 @@ func (r *Repository) DeleteSubscription(ctx context.Context, id string) error {
 }
 
 // ---- queues ----
+
+// migrateQueue moves a queue kept as a list of ids in the subscription's
+// document into positions after the subscription's tail: each delivery
+// numbered, its position written, then the subscription without the list
+// (the commit). A stop before the commit does it all again on the next
+// start, over the same positions.
+func (r *Repository) migrateQueue(ctx context.Context, doc subDoc) error {
+	s := doc.subscription()
+	for _, id := range doc.LegacyPending {
+		d, err := r.Delivery(ctx, id)
+		if errors.Is(err, domain.ErrDeliveryNotFound) {
+			continue // the old version's dispatcher dropped these too
+		}
+		if err != nil {
+			return err
+		}
+		s.Queued++
+		d.Position = s.Queued
+		if err := r.SaveDelivery(ctx, d); err != nil {
+			return err
+		}
+		if err := r.PutQueued(ctx, s.ID, s.Queued, id); err != nil {
+			return err
+		}
+	}
+	if err := replace(ctx, r.subs, s.ID, toSubDoc(s)); err != nil {
+		return err
+	}
+	r.subIndex[s.ID] = s
+	return nil
+}
 
 type queueDoc struct {
 	ID           string `bson:"_id"`
