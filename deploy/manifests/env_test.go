@@ -2,7 +2,9 @@ package manifests
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"testing"
 
 	audit "github.com/aidflow/aidflow/services/audit/service"
@@ -83,11 +85,13 @@ func testSecrets(t *testing.T) map[string]string {
 		return base64.StdEncoding.EncodeToString(b)
 	}
 	return map[string]string{
-		"AIDFLOW_TOKEN_PUBLIC_KEY":    auth.EncodePublicKey(pub),
-		"AIDFLOW_TOKEN_SIGNING_KEY":   auth.EncodePrivateKey(priv),
-		"AIDFLOW_OPERATOR_TOKEN":      "an-operator-token-of-tests",
-		"AIDFLOW_AUDIT_SIGNING_KEY":   random(),
-		"AIDFLOW_CONSOLE_SESSION_KEY": random(),
+		"AIDFLOW_TOKEN_PUBLIC_KEY":  auth.EncodePublicKey(pub),
+		"AIDFLOW_TOKEN_SIGNING_KEY": auth.EncodePrivateKey(priv),
+		"AIDFLOW_OPERATOR_TOKEN":    "an-operator-token-of-tests",
+		// sha256sum of the token above.
+		"AIDFLOW_OPERATOR_TOKEN_SHA256": fmt.Sprintf("%x", sha256.Sum256([]byte("an-operator-token-of-tests"))),
+		"AIDFLOW_AUDIT_SIGNING_KEY":     random(),
+		"AIDFLOW_CONSOLE_SESSION_KEY":   random(),
 	}
 }
 

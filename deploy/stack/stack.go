@@ -7,6 +7,8 @@ package stack
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -206,7 +208,9 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 		"AIDFLOW_TOKEN_SIGNING_KEY": keys.TokenSigningKey,
 		"AIDFLOW_AUDIT_SIGNING_KEY": keys.AuditSigningKey,
 		"AIDFLOW_OPERATOR_TOKEN":    keys.OperatorToken,
-		"AIDFLOW_LOG_LEVEL":         o.LogLevel,
+		// Every other service recognises the operator by the hash alone.
+		"AIDFLOW_OPERATOR_TOKEN_SHA256": sha256Hex(keys.OperatorToken),
+		"AIDFLOW_LOG_LEVEL":             o.LogLevel,
 	}
 	for k, v := range o.Env {
 		env[k] = v
@@ -345,4 +349,9 @@ func (f levelFilter) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (f levelFilter) WithGroup(name string) slog.Handler {
 	return levelFilter{f.Handler.WithGroup(name), f.min}
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
 }

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
@@ -157,5 +158,28 @@ func TestMiddlewareAndRequire(t *testing.T) {
 		if rec.Code != tt.status {
 			t.Errorf("%s with %q = %d, want %d (%s)", tt.path, tt.header, rec.Code, tt.status, rec.Body)
 		}
+	}
+}
+
+func TestOperatorRecognisedByHashAlone(t *testing.T) {
+	pub, _, err := auth.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := "an-operator-token-of-tests"
+	sum := sha256.Sum256([]byte(secret))
+	v := auth.NewVerifier(pub).WithOperatorTokenHash(sum[:])
+	c, err := v.Verify(secret)
+	if err != nil || c.Role != auth.Operator {
+		t.Fatalf("operator token: %+v, %v; want the operator", c, err)
+	}
+	if _, err := v.Verify(secret + "x"); err == nil {
+		t.Fatal("another secret was taken for the operator's")
+	}
+	if _, err := auth.NewVerifier(pub).Verify(secret); err == nil {
+		t.Fatal("a verifier with no operator hash took the operator's token")
+	}
+	if c, err := auth.NewVerifier(pub).WithOperatorToken(secret).Verify(secret); err != nil || c.Role != auth.Operator {
+		t.Fatalf("the registry's verifier (secret): %+v, %v", c, err)
 	}
 }

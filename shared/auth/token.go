@@ -11,6 +11,7 @@ package auth
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -70,8 +71,11 @@ func (s *Signer) Sign(c Claims) (string, error) {
 type Verifier struct {
 	pub ed25519.PublicKey
 
-	mu       sync.RWMutex
-	revoked  map[string]bool
+	mu      sync.RWMutex
+	revoked map[string]bool
+	// operator is the SHA-256 of the operator's token: the registry knows
+	// the secret, every other service only its hash (enough to recognise
+	// the operator and answer 403 rather than 401).
 	operator []byte
 	// verified remembers tokens whose signature checked out, so a client
 	// polling with one token pays for Ed25519 once (it was 7 % of the
@@ -94,7 +98,16 @@ func NewVerifier(pub ed25519.PublicKey) *Verifier {
 // operator's token is a shared secret set at deploy time (API.md's
 // AIDFLOW_OPERATOR_TOKEN), so it is compared, not verified.
 func (v *Verifier) WithOperatorToken(secret string) *Verifier {
-	v.operator = []byte(secret)
+	sum := sha256.Sum256([]byte(secret))
+	return v.WithOperatorTokenHash(sum[:])
+}
+
+// WithOperatorTokenHash recognises the operator's token by its SHA-256
+// (AIDFLOW_OPERATOR_TOKEN_SHA256), so a service that must not hold the
+// secret still tells the operator (a valid token, the wrong role: 403)
+// from a stranger (401).
+func (v *Verifier) WithOperatorTokenHash(sum []byte) *Verifier {
+	v.operator = append([]byte(nil), sum...)
 	return v
 }
 
@@ -102,7 +115,7 @@ var errInvalid = apperr.New(apperr.Unauthorized, "the bearer token is not valid;
 
 // Verify returns the token's claims, or an Unauthorized error.
 func (v *Verifier) Verify(token string) (Claims, error) {
-	if len(v.operator) > 0 && subtle.ConstantTimeCompare([]byte(token), v.operator) == 1 {
+	if sum := sha256.Sum256([]byte(token)); len(v.operator) > 0 && subtle.ConstantTimeCompare(sum[:], v.operator) == 1 {
 		return Claims{TokenID: "operator", OrgID: "operator", Role: Operator}, nil
 	}
 	v.mu.RLock()

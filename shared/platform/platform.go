@@ -8,6 +8,8 @@ package platform
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,9 +44,12 @@ type Config struct {
 	// MongoDB is the service's own database (MONGO_DB, default aidflow_<service>).
 	MongoDB        string
 	TokenPublicKey ed25519.PublicKey // AIDFLOW_TOKEN_PUBLIC_KEY
-	LogLevel       string            // AIDFLOW_LOG_LEVEL
-	StreamReplicas int               // NATS_STREAM_REPLICAS
-	Logger         *slog.Logger      // set by the local stack; else built from LogLevel
+	// OperatorTokenSHA256 (AIDFLOW_OPERATOR_TOKEN_SHA256, optional) lets
+	// the service recognise the operator's token without holding it.
+	OperatorTokenSHA256 []byte
+	LogLevel            string       // AIDFLOW_LOG_LEVEL
+	StreamReplicas      int          // NATS_STREAM_REPLICAS
+	Logger              *slog.Logger // set by the local stack; else built from LogLevel
 	// OrgRate limits each organization (its token's org) per service
 	// instance (AIDFLOW_RATE_LIMIT_ORG, default DefaultOrgRate); AddrRate
 	// each client address (AIDFLOW_RATE_LIMIT_ADDR, default
@@ -86,6 +91,12 @@ func LoadConfig(service string, l *config.Loader) Config {
 	l.Check("AIDFLOW_TRUSTED_PROXIES", err == nil, fmt.Sprint(err))
 	if c.HTTPAddr == "off" {
 		c.HTTPAddr = "" // served in-process behind the local stack's gateway
+	}
+	if s := l.String("AIDFLOW_OPERATOR_TOKEN_SHA256", ""); s != "" {
+		sum, err := hex.DecodeString(s)
+		l.Check("AIDFLOW_OPERATOR_TOKEN_SHA256", err == nil && len(sum) == sha256.Size,
+			"must be the 64 hex digits of the operator token's SHA-256 (sha256sum)")
+		c.OperatorTokenSHA256 = sum
 	}
 	if s := l.Required("AIDFLOW_TOKEN_PUBLIC_KEY"); s != "" {
 		k, err := auth.ParsePublicKey(s)
@@ -149,6 +160,9 @@ func Open(ctx context.Context, cfg Config, openapi []byte) (*Platform, error) {
 	}
 	p.Relay = outbox.NewRelay(p.Bus, log)
 	p.Verifier = auth.NewVerifier(cfg.TokenPublicKey)
+	if len(cfg.OperatorTokenSHA256) == sha256.Size {
+		p.Verifier.WithOperatorTokenHash(cfg.OperatorTokenSHA256)
+	}
 	// Revocations: every service replays the registry's revocations at start
 	// and follows new ones, so a revoked token is refused within moments
 	// everywhere, with no call to the registry per request.
