@@ -70,6 +70,7 @@ func (p *proc) start(extraEnv []string, ready string) string {
 	p.t.Helper()
 	cmd := exec.Command(p.exe, p.args...)
 	cmd.Env = append(append(os.Environ(), p.env...), extraEnv...)
+	cmd.SysProcAttr = dieWithTest()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		p.t.Fatal(err)
