@@ -13,6 +13,7 @@ import (
 	"github.com/aidflow/aidflow/contracts/catalog"
 	"github.com/aidflow/aidflow/contracts/regions"
 	"github.com/aidflow/aidflow/services/disclosure/domain"
+	"github.com/aidflow/aidflow/shared/i18n"
 	"github.com/aidflow/aidflow/web"
 )
 
@@ -62,29 +63,23 @@ type pageData struct {
 }
 
 func (h handlers) index(c echo.Context) error {
-	l := "zh-CN"
-	if c.QueryParam("lang") == "en" {
-		l = "en"
+	l, ok := i18n.Parse(c.QueryParam("lang"))
+	if !ok {
+		l = i18n.Default
 	}
-	en := l == "en"
+	en := l == i18n.En
 	v := h.app.Views()
 	flows := v.Flows
 	if len(flows) > PageFlows {
 		flows = flows[:PageFlows]
 	}
 	items := map[string]string{}
-	for _, it := range catalog.Items() {
-		items[it.Code] = it.NameZh
-		if en {
-			items[it.Code] = it.Name
-		}
+	for _, code := range catalog.Codes() {
+		items[code] = i18n.ItemName(code, l)
 	}
 	provinces := map[string]string{}
 	for _, p := range regions.Provinces() {
-		provinces[p.Code] = p.NameZh
-		if en {
-			provinces[p.Code] = p.Name
-		}
+		provinces[p.Code] = i18n.ProvinceName(p.Code, l)
 	}
 	w := words[l]
 	d := pageData{Lang: l, T: w.T, Policy: w.Policy, LevelNames: w.Levels, StatusNames: w.Status, ItemNames: items, Provinces: provinces,
