@@ -69,6 +69,26 @@ func TestConsoleInBrowser(t *testing.T) {
 	tab := newTab(t)
 	base := s.BaseURL
 
+	// zh-CN by default; the regulator switches to English by keyboard, and
+	// the rest of the test (sign-in, forms, redirects) stays in English.
+	t.Run("zh-CN first, the switch leads to English", func(t *testing.T) {
+		step(t, tab, "open the console", chromedp.Navigate(base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`#token`)))
+		checkLabels(t, tab, "sign-in, zh-CN")
+		if got := eval[string](t, tab, `document.documentElement.lang + ' ' + document.querySelector('label[for=token]').textContent`); got != "zh-CN 监管令牌" {
+			t.Fatalf("the sign-in page by default: %q", got)
+		}
+		screenshot(t, tab, "console-signin-zh.png")
+		step(t, tab, "tab past the skip link to the switch",
+			chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(kb.Tab))
+		if got := eval[string](t, tab, `document.activeElement.id + ' ' + document.activeElement.textContent`); got != "lang-en English" {
+			t.Fatalf("the second tab stop is %q, want the switch to English", got)
+		}
+		step(t, tab, "switch by keyboard", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #token`)))
+		if got := eval[string](t, tab, `location.pathname + ' ' + document.querySelector('label[for=token]').textContent`); got != "/console/sign-in Regulator token" {
+			t.Fatalf("after the switch: %q", got)
+		}
+	})
+
 	t.Run("a hospital's token is refused", func(t *testing.T) {
 		step(t, tab, "open the console", chromedp.Navigate(base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`#token`)))
 		checkLabels(t, tab, "sign-in")
@@ -262,6 +282,9 @@ func TestConsoleInBrowser(t *testing.T) {
 		step(t, tab, "sign out", chromedp.Navigate(base+"/console/"), chromedp.WaitVisible(chromedp.CSS(`#supply`)),
 			chromedp.Click(chromedp.CSS(`form[action="/console/sign-out"] button`)), chromedp.WaitVisible(chromedp.CSS(`#token`)))
 		step(t, tab, "pages ask to sign in again", chromedp.Navigate(base+"/console/allocations"), chromedp.WaitVisible(chromedp.CSS(`#token`)))
+		if lang := eval[string](t, tab, `document.documentElement.lang`); lang != "en" {
+			t.Errorf("after sign-out the console speaks %q, not the English chosen", lang)
+		}
 		text := eval[string](t, tab, `document.documentElement.outerHTML`)
 		for _, tok := range []string{regToken, p.hosp.token, s.OperatorToken} {
 			if strings.Contains(text, tok) {

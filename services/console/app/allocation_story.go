@@ -19,8 +19,9 @@ type Story struct {
 	// Source is the capacity report it draws on, when the source is
 	// capacity and the report is still current.
 	Source *domain.Capacity
-	// Missing names what could not be read (the story shows the rest).
-	Missing []string
+	// NeedMissing says the need could not be found (the story shows the
+	// rest); the page says so in its own words.
+	NeedMissing bool
 }
 
 // MaxTimeline bounds the timeline entries read for one story.
@@ -38,7 +39,7 @@ func (a *App) Story(ctx context.Context, token, id string) (Story, error) {
 		if !notFound(err) {
 			return Story{}, err
 		}
-		s.Missing = append(s.Missing, "the need")
+		s.NeedMissing = true
 	}
 	steps, _, err := a.API.Timeline(ctx, token, al.NeedID, MaxTimeline)
 	if err != nil && !notFound(err) {

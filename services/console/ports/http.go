@@ -5,6 +5,7 @@ package ports
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -40,13 +41,21 @@ func Register(e *echo.Echo, log *slog.Logger, a *app.App, pages *Pages, sessions
 	}
 	slices.Sort(types)
 	h := handlers{log: log, app: a, pages: pages, sessions: sessions, types: types}
-	e.GET("/console", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/console/") })
+	e.GET("/console", func(c echo.Context) error {
+		target := "/console/"
+		if q := c.QueryString(); q != "" {
+			target += "?" + q // ?lang= too
+		}
+		return c.Redirect(http.StatusSeeOther, target)
+	})
 	e.GET("/console/static/*", echo.WrapHandler(pages.static))
-	e.GET("/console/sign-in", h.signInPage)
-	e.POST("/console/sign-in", h.signIn, h.csrf)
-	e.POST("/console/sign-out", h.signOut, h.csrf)
+	// The language first: every page, refusal and redirect after it
+	// speaks the chosen one.
+	e.GET("/console/sign-in", h.signInPage, h.language)
+	e.POST("/console/sign-in", h.signIn, h.language, h.csrf)
+	e.POST("/console/sign-out", h.signOut, h.language, h.csrf)
 
-	g := e.Group("/console", h.signedIn)
+	g := e.Group("/console", h.language, h.signedIn)
 	g.GET("/", h.overview)
 	g.GET("/feed", h.feed)
 	g.GET("/feed/rows", h.feedRows)
@@ -96,8 +105,9 @@ func (h handlers) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s, ok := h.sessions.Read(c)
 		if !ok || !s.CheckCSRF(c.FormValue("csrf")) {
-			return h.pages.render(c, http.StatusForbidden, "refused", view{Title: "Form refused", CSRF: h.sessions.Visitor(c).CSRF, Data: "/console/",
-				Error: &problem{Heading: "This form has expired or did not come from the console.", Detail: "Open the page again and resubmit."}})
+			t := tr(c).T
+			return h.pages.render(c, http.StatusForbidden, "refused", view{Title: t.FormRefused, CSRF: h.sessions.Visitor(c).CSRF, Data: "/console/",
+				Error: &problem{Heading: t.CSRFHeading, Detail: t.CSRFDetail}})
 		}
 		c.Set(sessionKey, s)
 		return next(c)
@@ -120,7 +130,9 @@ func (h handlers) fail(c echo.Context, err error, title, back string) error {
 		// operator must see why (the error names a path, never a token).
 		h.log.ErrorContext(c.Request().Context(), "API call failed", "page", c.Request().URL.Path, "err", err)
 	}
-	return h.pages.render(c, status, "refused", h.base(c, title, "", problemOf(err), back))
+	v := h.base(c, title, "", problemOf(err, tr(c).T), back)
+	v.Here = back
+	return h.pages.render(c, status, "refused", v)
 }
 
 // named adds organizations' names to v. Names are a convenience: a page
@@ -137,17 +149,17 @@ func (h handlers) named(c echo.Context, v view) view {
 
 func (h handlers) base(c echo.Context, title, nav string, p *problem, data any) view {
 	s := session(c)
-	return view{Title: title, Nav: nav, CSRF: s.CSRF, Me: s, Error: p, Data: data, Flash: flash(c.QueryParam("done"))}
+	return view{Title: title, Nav: nav, CSRF: s.CSRF, Me: s, Error: p, Data: data, Flash: flash(c.QueryParam("done"), tr(c).T)}
 }
 
 // flash turns a ?done= code into its message; unknown codes say nothing,
 // so a link cannot put words on the page.
-func flash(code string) string {
+func flash(code string, t texts) string {
 	return map[string]string{
-		"reviewed":   "The anomaly is marked reviewed; the review is recorded in the audit log.",
-		"cancelled":  "The allocation is cancelled; its units are back in the pool.",
-		"made":       "The allocation is made and recorded with your reason.",
-		"redirected": "The units are redirected: this is the new allocation; the old one is cancelled and names it.",
+		"reviewed":   t.DoneReviewed,
+		"cancelled":  t.DoneCancelled,
+		"made":       t.DoneMade,
+		"redirected": t.DoneRedirected,
 	}[code]
 }
 
@@ -156,9 +168,10 @@ func (h handlers) signInPage(c echo.Context) error {
 	if s.SignedIn() {
 		return c.Redirect(http.StatusSeeOther, "/console/")
 	}
-	v := view{Title: "Sign in", CSRF: s.CSRF}
+	t := tr(c).T
+	v := view{Title: t.SignIn, CSRF: s.CSRF}
 	if c.QueryParam("ended") == "token" {
-		v.Error = &problem{Heading: "Your session ended.", Detail: "The API no longer accepts your token (it expired or was revoked). Sign in again."}
+		v.Error = &problem{Heading: t.EndedHeading, Detail: t.EndedDetail}
 	}
 	return h.pages.render(c, http.StatusOK, "signin", v)
 }
@@ -168,18 +181,19 @@ func (h handlers) signIn(c echo.Context) error {
 	if err != nil {
 		// Nothing of a refused token is kept: the visitor's session stays.
 		csrf := session(c).CSRF
-		v := view{Title: "Sign in", CSRF: csrf}
+		t := tr(c).T
+		v := view{Title: t.SignIn, CSRF: csrf, Here: "/console/sign-in"}
 		var ae *domain.APIError
 		status := http.StatusBadGateway
 		switch {
 		case errors.Is(err, app.ErrNoToken):
-			status, v.Error = http.StatusUnprocessableEntity, &problem{Heading: "No token.", Detail: err.Error()}
+			status, v.Error = http.StatusUnprocessableEntity, &problem{Heading: t.NoTokenHeading, Detail: t.NoTokenDetail}
 		case errors.Is(err, app.ErrNotRegulator):
-			status, v.Error = http.StatusForbidden, &problem{Heading: "Refused.", Detail: err.Error()}
+			status, v.Error = http.StatusForbidden, &problem{Heading: t.NotRegulatorHeading, Detail: t.NotRegulatorDetail}
 		case errors.As(err, &ae) && ae.Status < 500:
-			status, v.Error = ae.Status, &problem{Heading: "The API refused this token.", Detail: ae.Error()}
+			status, v.Error = ae.Status, &problem{Heading: t.TokenRefused, Detail: ae.Error()}
 		default:
-			v.Error = problemOf(err)
+			v.Error = problemOf(err, t)
 		}
 		return h.pages.render(c, status, "signin", v)
 	}
@@ -195,23 +209,24 @@ func (h handlers) signOut(c echo.Context) error {
 }
 
 func (h handlers) overview(c echo.Context) error {
+	t := tr(c).T
 	o, err := h.app.Overview(c.Request().Context(), session(c).Token, c.QueryParam("province"))
 	if err != nil {
-		return h.fail(c, err, "Supply and demand", "/console/")
+		return h.fail(c, err, t.Overview, "/console/")
 	}
-	v := h.named(c, h.base(c, "Supply and demand", "overview", nil, o))
-	v.Extra = days(h.app.StaleAfter)
-	v.Provinces = provinceOptions()
+	v := h.named(c, h.base(c, t.Overview, "overview", nil, o))
+	v.Extra = days(h.app.StaleAfter, t)
+	v.Provinces = provinceOptions(langOf(c))
 	return h.pages.render(c, http.StatusOK, "overview", v)
 }
 
-func days(d time.Duration) string {
+func days(d time.Duration, t texts) string {
 	if d%(24*time.Hour) == 0 {
 		n := int(d / (24 * time.Hour))
 		if n == 1 {
-			return "1 day"
+			return t.OneDay
 		}
-		return strconv.Itoa(n) + " days"
+		return fmt.Sprintf(t.Days, n)
 	}
 	return d.String()
 }
@@ -235,7 +250,7 @@ func (h handlers) feed(c echo.Context) error {
 	f := feedFilter(c)
 	got, err := h.app.Feed(c.Request().Context(), session(c).Token, f)
 	if err != nil {
-		return h.fail(c, err, "Live events", "/console/feed")
+		return h.fail(c, err, tr(c).T.Feed, "/console/feed")
 	}
 	q := url.Values{}
 	for k, v := range map[string]string{"item": f.Item, "region": f.Region, "org_id": f.OrgID, "type": f.Type, "since": got.Since} {
@@ -247,11 +262,11 @@ func (h handlers) feed(c echo.Context) error {
 	if n := len(got.Events); n > 0 {
 		d.Last = got.Events[n-1].Index
 	}
-	v := h.base(c, "Live events", "feed", nil, d)
+	v := h.base(c, tr(c).T.Feed, "feed", nil, d)
 	// Follow live only from the last page: elsewhere new events belong
 	// after pages the regulator has not opened yet.
 	v.Script = got.Next == ""
-	v.Items, v.Provinces, v.Types = itemOptions(), provinceOptions(), h.types
+	v.Items, v.Provinces, v.Types = itemOptions(langOf(c)), provinceOptions(langOf(c)), h.types
 	return h.pages.render(c, http.StatusOK, "feed", v)
 }
 
@@ -289,29 +304,33 @@ type anomaliesData struct {
 func (h handlers) anomalies(c echo.Context) error { return h.anomaliesPage(c, http.StatusOK, nil) }
 
 func (h handlers) anomaliesPage(c echo.Context, status int, p *problem) error {
+	t := tr(c).T
 	xs, more, err := h.app.Anomalies(c.Request().Context(), session(c).Token)
 	if err != nil {
-		return h.fail(c, err, "Anomalies", "/console/anomalies")
+		return h.fail(c, err, t.Anomalies, "/console/anomalies")
 	}
-	return h.pages.render(c, status, "anomalies", h.named(c, h.base(c, "Anomalies", "anomalies", p, anomaliesData{Anomalies: xs, More: more})))
+	v := h.named(c, h.base(c, t.Anomalies, "anomalies", p, anomaliesData{Anomalies: xs, More: more}))
+	v.Here = "/console/anomalies"
+	return h.pages.render(c, status, "anomalies", v)
 }
 
 func (h handlers) reviewAnomaly(c echo.Context) error {
 	err := h.app.ReviewAnomaly(c.Request().Context(), session(c).Token, c.FormValue("id"), c.FormValue("note"))
 	if err != nil {
-		return h.refusedOr(c, err, func(status int, p *problem) error { return h.anomaliesPage(c, status, p) })
+		return h.refusedOr(c, err, "/console/anomalies", func(status int, p *problem) error { return h.anomaliesPage(c, status, p) })
 	}
 	return c.Redirect(http.StatusSeeOther, "/console/anomalies?done=reviewed")
 }
 
 // refusedOr shows a refused action on its own page (render) with the
-// API's words; an ended session or an unreachable API goes through fail.
-func (h handlers) refusedOr(c echo.Context, err error, render func(status int, p *problem) error) error {
+// API's words; an ended session or an unreachable API goes through fail,
+// back to page (the action's page: its POST path has no page of its own).
+func (h handlers) refusedOr(c echo.Context, err error, page string, render func(status int, p *problem) error) error {
 	var ae *domain.APIError
 	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != http.StatusUnauthorized {
-		return render(ae.Status, problemOf(err))
+		return render(ae.Status, problemOf(err, tr(c).T))
 	}
-	return h.fail(c, err, "Action failed", c.Request().URL.Path)
+	return h.fail(c, err, tr(c).T.ActionFailed, page)
 }
 
 type allocationsData struct {
@@ -333,15 +352,16 @@ func (h handlers) allocationsPage(c echo.Context, status int, p *problem, form a
 	if st != "" && !slices.Contains(allocationStatuses, st) {
 		st = ""
 	}
+	t := tr(c).T
 	xs, more, err := h.app.API.Allocations(c.Request().Context(), session(c).Token, st, MaxListed)
 	if err != nil {
-		return h.fail(c, err, "Allocations", "/console/allocations")
+		return h.fail(c, err, t.Allocations, "/console/allocations")
 	}
 	if len(xs) > MaxListed {
 		xs, more = xs[:MaxListed], true
 	}
-	v := h.base(c, "Allocations", "allocations", p, allocationsData{Status: st, Allocations: xs, More: more, Form: form})
-	v.Statuses = allocationStatuses
+	v := h.base(c, t.Allocations, "allocations", p, allocationsData{Status: st, Allocations: xs, More: more, Form: form})
+	v.Statuses, v.Here = allocationStatuses, "/console/allocations"
 	return h.pages.render(c, status, "allocations", v)
 }
 
@@ -350,14 +370,15 @@ func (h handlers) makeAllocation(c echo.Context) error {
 		SourceID: strings.TrimSpace(c.FormValue("source_id")), Reason: c.FormValue("reason")}
 	q, err := strconv.ParseInt(strings.TrimSpace(c.FormValue("quantity")), 10, 64)
 	if err != nil || q <= 0 {
-		return h.allocationsPage(c, http.StatusUnprocessableEntity, &problem{Heading: "Not sent.", Detail: "The quantity must be a whole number above zero."}, in)
+		t := tr(c).T
+		return h.allocationsPage(c, http.StatusUnprocessableEntity, &problem{Heading: t.NotSent, Detail: t.QuantityWhole}, in)
 	}
 	in.Quantity = q
 	a, err := h.app.MakeAllocation(c.Request().Context(), session(c).Token, in)
 	if err != nil {
-		return h.refusedOr(c, err, func(status int, p *problem) error { return h.allocationsPage(c, status, p, in) })
+		return h.refusedOr(c, err, "/console/allocations", func(status int, p *problem) error { return h.allocationsPage(c, status, p, in) })
 	}
-	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(a.ID)+"?done=made")
+	return c.Redirect(http.StatusSeeOther, storyPath(a.ID)+"?done=made")
 }
 
 type storyData struct {
@@ -374,29 +395,34 @@ func (h handlers) story(c echo.Context) error {
 }
 
 func (h handlers) storyPage(c echo.Context, status int, p *problem, reason string, redirect redirectForm) error {
+	t := tr(c).T
 	s, err := h.app.Story(c.Request().Context(), session(c).Token, c.Param("id"))
 	if err != nil {
-		return h.fail(c, err, "Allocation", "/console/allocations")
+		return h.fail(c, err, t.Allocation, "/console/allocations")
 	}
-	return h.pages.render(c, status, "story", h.named(c, h.base(c, "Allocation "+s.Allocation.ID, "allocations", p, storyData{Story: s, Reason: reason, Redirect: redirect})))
+	v := h.named(c, h.base(c, fmt.Sprintf(t.AllocationTitle, s.Allocation.ID), "allocations", p, storyData{Story: s, Reason: reason, Redirect: redirect}))
+	v.Here = storyPath(c.Param("id"))
+	return h.pages.render(c, status, "story", v)
 }
+
+func storyPath(id string) string { return "/console/allocations/" + url.PathEscape(id) }
 
 func (h handlers) cancelAllocation(c echo.Context) error {
 	reason := c.FormValue("reason")
 	_, err := h.app.CancelAllocation(c.Request().Context(), session(c).Token, c.Param("id"), reason)
 	if err != nil {
-		return h.refusedOr(c, err, func(status int, p *problem) error { return h.storyPage(c, status, p, reason, redirectForm{}) })
+		return h.refusedOr(c, err, storyPath(c.Param("id")), func(status int, p *problem) error { return h.storyPage(c, status, p, reason, redirectForm{}) })
 	}
-	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(c.Param("id"))+"?done=cancelled")
+	return c.Redirect(http.StatusSeeOther, storyPath(c.Param("id"))+"?done=cancelled")
 }
 
 func (h handlers) redirectAllocation(c echo.Context) error {
 	form := redirectForm{NeedID: strings.TrimSpace(c.FormValue("need_id")), Reason: c.FormValue("reason")}
 	a, err := h.app.RedirectAllocation(c.Request().Context(), session(c).Token, c.Param("id"), form.NeedID, form.Reason)
 	if err != nil {
-		return h.refusedOr(c, err, func(status int, p *problem) error { return h.storyPage(c, status, p, "", form) })
+		return h.refusedOr(c, err, storyPath(c.Param("id")), func(status int, p *problem) error { return h.storyPage(c, status, p, "", form) })
 	}
-	return c.Redirect(http.StatusSeeOther, "/console/allocations/"+url.PathEscape(a.ID)+"?done=redirected")
+	return c.Redirect(http.StatusSeeOther, storyPath(a.ID)+"?done=redirected")
 }
 
 type auditData struct {
@@ -406,9 +432,10 @@ type auditData struct {
 
 func (h handlers) audit(c echo.Context) error {
 	eventID := strings.TrimSpace(c.QueryParam("event_id"))
+	t := tr(c).T
 	s, err := h.app.AuditState(c.Request().Context(), session(c).Token, c.QueryParam("verify") != "", eventID)
 	if err != nil {
-		return h.fail(c, err, "Audit log", "/console/audit")
+		return h.fail(c, err, t.Audit, "/console/audit")
 	}
-	return h.pages.render(c, http.StatusOK, "audit", h.base(c, "Audit log", "audit", nil, auditData{AuditState: s, EventID: eventID}))
+	return h.pages.render(c, http.StatusOK, "audit", h.base(c, t.Audit, "audit", nil, auditData{AuditState: s, EventID: eventID}))
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aidflow/aidflow/contracts/catalog"
 	"github.com/aidflow/aidflow/services/console/ports"
 	"github.com/aidflow/aidflow/services/console/service"
 	"github.com/aidflow/aidflow/shared/config"
@@ -134,6 +135,9 @@ func (c *console) signedIn() string {
 	return csrf(c.t, p)
 }
 
+// n95Zh is the catalog's name_zh of n95-respirator, which zh-CN pages show.
+var n95Zh = func() string { it, _ := catalog.Lookup("n95-respirator"); return it.NameZh }()
+
 func TestEveryPageRendersForARegulator(t *testing.T) {
 	c := boot(t, false)
 	c.signedIn()
@@ -141,15 +145,19 @@ func TestEveryPageRendersForARegulator(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/console/?province=330000", []string{`<table id="daily">`, `Supply per day, last 7 days: Zhejiang`, `value="330000" selected`, `data-field="reported">1<`}},
-		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`, `<table id="supply">`, "Nationwide", "Hubei", "no</strong>: 10 days of output to cover", `data-org="org_m2"`, ">Suzhou Mask Works</a>", "<strong>stale</strong>", `data-field="declined">1<`}},
-		{"/console/feed", []string{`<table id="feed"`, "aidflow.matcher.allocation_accepted.v1", `data-after="8"`, `<label for="f-item">`, "console.js"}},
-		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected`, `value="420000" selected`}},
-		{"/console/anomalies", []string{"Wuhan Jinyintan Hospital <a", "received_over_consumption", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "Mark reviewed"}},
-		{"/console/allocations", []string{`<form method="post" action="/console/allocations"`, `<label for="o-reason">Written reason</label>`, `href="/console/allocations/alloc_1"`}},
-		{"/console/allocations/alloc_1", []string{"Suzhou Mask Works <a", "Wuhan Jinyintan Hospital <a", "rule 2: critical need, nearest source", "policy/v1", "allocation_accepted", "1000 available, 500 reserved", `<label for="c-reason">`, `<label for="r-need">`, `action="/console/allocations/alloc_1/redirect"`}},
-		{"/console/audit?verify=1&event_id=evt_7", []string{`<dd data-field="size">42</dd>`, `<dd data-field="ok">yes</dd>`, "aGFzaDE=", "at index 7"}},
-		{"/console/audit?event_id=evt_nope", []string{"this event is not recorded in the log"}},
+		// zh-CN, the default: the words are the table's (words_test.go
+		// checks no English is left), the API's own texts as it sent them.
+		{"/console/?province=330000", []string{`<table id="daily">`, `近 7 天每日供应：浙江省`, `value="330000" selected`, `data-field="reported">1<`}},
+		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`, `<table id="supply">`, "全国", "湖北省", "<th scope=\"row\">" + n95Zh + "</th>",
+			"否</strong>：需 10 天产量才能补上", `data-org="org_m2"`, ">Suzhou Mask Works</a>", "<strong>滞后</strong>", `data-field="declined">1<`, "超过 2 天没有产能申报"}},
+		{"/console/feed", []string{`<table id="feed"`, "aidflow.matcher.allocation_accepted.v1", `data-after="8"`, `<label for="f-item">`, "console.js", `data-says-live="实时：`}},
+		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected>` + n95Zh + "<", `value="420000" selected>湖北省<`}},
+		{"/console/anomalies", []string{"Wuhan Jinyintan Hospital <a", "接收量远超消耗", "<code>received_over_consumption</code>", "9000 received, 100/day used", "carrier delayed", `<label for="note-0">`, "标记为已复核"}},
+		{"/console/allocations", []string{`<form method="post" action="/console/allocations"`, `<label for="o-reason">书面理由</label>`, `href="/console/allocations/alloc_1"`, `data-status="declined">已拒绝<`}},
+		{"/console/allocations/alloc_1", []string{"Suzhou Mask Works <a", "Wuhan Jinyintan Hospital <a", "rule 2: critical need, nearest source", "policy/v1", `data-step="allocation_accepted"`, "接受调拨",
+			"当前可用 1000，已预留 500", "3000 × " + n95Zh + "，危急，需在 2026-12-01 前到货", `<label for="c-reason">`, `<label for="r-need">`, `action="/console/allocations/alloc_1/redirect"`}},
+		{"/console/audit?verify=1&event_id=evt_7", []string{`<dd data-field="size">42</dd>`, `<dd data-field="ok" data-ok="true">是</dd>`, "aGFzaDE=", "，序号 7"}},
+		{"/console/audit?event_id=evt_nope", []string{"接口没有给出这个事件的证明：", "this event is not recorded in the log"}},
 	} {
 		p := c.get(tt.path)
 		if p.status != http.StatusOK {
@@ -161,7 +169,7 @@ func TestEveryPageRendersForARegulator(t *testing.T) {
 				t.Errorf("GET %s: no %q in\n%s", tt.path, w, p.body)
 			}
 		}
-		for _, w := range []string{`class="skip" href="#main"`, `<main id="main"`, `/console/static/style.css`} {
+		for _, w := range []string{`class="skip" href="#main"`, `<main id="main"`, `/console/static/style.css`, `<html lang="zh-CN">`, `id="lang-en"`} {
 			if !strings.Contains(p.body, w) {
 				t.Errorf("GET %s: no %q", tt.path, w)
 			}
@@ -228,18 +236,23 @@ func TestPagesRequireSignIn(t *testing.T) {
 
 func TestSignInRefusesAllButRegulators(t *testing.T) {
 	for _, tt := range []struct {
-		name, token string
-		want        int
-		says        string
+		name, lang, token string
+		want              int
+		says              []string
 	}{
-		{"hospital", hospitalToken, http.StatusForbidden, "for regulators only"},
-		{"unknown token", "aft1.forged", http.StatusUnauthorized, "the token is missing, invalid or revoked"},
-		{"no token", "  ", http.StatusUnprocessableEntity, "paste your regulator token"},
+		{"hospital", "zh-CN", hospitalToken, http.StatusForbidden, []string{"本工作台仅供监管部门使用"}},
+		{"hospital", "en", hospitalToken, http.StatusForbidden, []string{"for regulators only"}},
+		// The API's detail as it said it, framed in the page's words.
+		{"unknown token", "zh-CN", "aft1.forged", http.StatusUnauthorized, []string{"接口拒绝了这个令牌：", "the token is missing, invalid or revoked"}},
+		{"unknown token", "en", "aft1.forged", http.StatusUnauthorized, []string{"The API refused this token:", "the token is missing, invalid or revoked"}},
+		{"no token", "zh-CN", "  ", http.StatusUnprocessableEntity, []string{"请粘贴您的监管令牌"}},
+		{"no token", "en", "  ", http.StatusUnprocessableEntity, []string{"Paste your regulator token"}},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name+" "+tt.lang, func(t *testing.T) {
 			c := boot(t, false)
+			c.get("/console/sign-in?lang=" + tt.lang)
 			p := c.signIn(tt.token)
-			if p.status != tt.want || !strings.Contains(p.body, tt.says) {
+			if p.status != tt.want || !containsAll(p.body, tt.says...) || !strings.Contains(p.body, `<html lang="`+tt.lang+`">`) {
 				t.Fatalf("sign-in: %d\n%s", p.status, p.body)
 			}
 			// Nothing stored: the console still asks to sign in.
@@ -300,7 +313,7 @@ func TestRevokedTokenEndsTheSession(t *testing.T) {
 	if p.status != http.StatusSeeOther || p.location != "/console/sign-in?ended=token" {
 		t.Fatalf("after revocation: %d %s", p.status, p.location)
 	}
-	if p := c.get(p.location); p.status != http.StatusOK || !strings.Contains(p.body, "Your session ended") {
+	if p := c.get(p.location); p.status != http.StatusOK || !strings.Contains(p.body, "您的登录已结束") {
 		t.Fatalf("sign-in page after revocation: %d\n%s", p.status, p.body)
 	}
 	if p := c.get("/console/"); p.status != http.StatusSeeOther {
@@ -397,6 +410,15 @@ func TestActionsSendExactlyTheAPICall(t *testing.T) {
 	}
 }
 
+func containsAll(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
+
 func jsonEqual(a, b string) bool {
 	var x, y any
 	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
@@ -414,24 +436,29 @@ func TestRefusalsShowTheAPIsDetail(t *testing.T) {
 	c.api.Refuse("POST /v1/allocations/alloc_1/cancel", 409, "the allocation was already dispatched")
 	c.api.Refuse("POST /v1/allocations/alloc_1/redirect", 422, "need_id: the target need is for goggles, not n95-respirator")
 	c.api.Refuse("POST /v1/audit/anomalies/accepted_not_dispatched:alloc_1/review", 422, "note must be at most 2000 characters")
+	// The API's detail as it said it, under the page's own heading; the
+	// switch reloads the action's page, not its POST path.
 	for _, tt := range []struct {
-		path   string
-		form   url.Values
-		status int
-		detail string
-		keeps  string
+		path            string
+		form            url.Values
+		status          int
+		heading, detail string
+		keeps, page     string
 	}{
 		{"/console/allocations", url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"5"}, "reason": {"x"}},
-			422, "reason is required: say why the policy is overridden", `value="need_1"`},
+			422, "接口拒绝了请求（HTTP 422）：", "reason is required: say why the policy is overridden", `value="need_1"`, "/console/allocations"},
 		{"/console/allocations", url.Values{"need_id": {"need_1"}, "source_kind": {"capacity"}, "source_id": {"cap_1"}, "quantity": {"five"}, "reason": {"x"}},
-			422, "whole number above zero", `value="cap_1"`},
-		{"/console/allocations/alloc_1/cancel", url.Values{"reason": {"too late"}}, 409, "the allocation was already dispatched", ">too late</textarea>"},
-		{"/console/anomalies/review", url.Values{"id": {"accepted_not_dispatched:alloc_1"}, "note": {"n"}}, 422, "note must be at most 2000 characters", "Mark reviewed"},
-		{"/console/allocations/alloc_1/redirect", url.Values{"need_id": {"need_g"}, "reason": {"r"}}, 422, "the target need is for goggles", `value="need_g"`},
+			422, "未提交。", "数量必须是大于零的整数。", `value="cap_1"`, "/console/allocations"},
+		{"/console/allocations/alloc_1/cancel", url.Values{"reason": {"too late"}},
+			409, "接口拒绝了请求（HTTP 409）：", "the allocation was already dispatched", ">too late</textarea>", "/console/allocations/alloc_1"},
+		{"/console/anomalies/review", url.Values{"id": {"accepted_not_dispatched:alloc_1"}, "note": {"n"}},
+			422, "接口拒绝了请求（HTTP 422）：", "note must be at most 2000 characters", "标记为已复核", "/console/anomalies"},
+		{"/console/allocations/alloc_1/redirect", url.Values{"need_id": {"need_g"}, "reason": {"r"}},
+			422, "接口拒绝了请求（HTTP 422）：", "the target need is for goggles", `value="need_g"`, "/console/allocations/alloc_1"},
 	} {
 		tt.form.Set("csrf", tok)
 		p := c.post(tt.path, tt.form)
-		if p.status != tt.status || !strings.Contains(p.body, tt.detail) || !strings.Contains(p.body, tt.keeps) || !strings.Contains(p.body, `role="alert"`) {
+		if p.status != tt.status || !containsAll(p.body, `role="alert"`, "<strong>"+tt.heading+"</strong>", tt.detail, tt.keeps, `href="`+tt.page+`?lang=en"`) {
 			t.Errorf("POST %s: %d\n%s", tt.path, p.status, p.body)
 		}
 	}
@@ -481,7 +508,7 @@ func TestAnAPIThatDoesNotAnswer(t *testing.T) {
 	c.signedIn()
 	c.api.srv.Close()
 	p := c.get("/console/feed")
-	if p.status != http.StatusBadGateway || !strings.Contains(p.body, "The API could not be reached") {
+	if p.status != http.StatusBadGateway || !strings.Contains(p.body, "无法连接接口") {
 		t.Fatalf("with the API down: %d\n%s", p.status, p.body)
 	}
 	logs := c.logs.String()

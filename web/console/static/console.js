@@ -1,6 +1,7 @@
 // The live feed: every few seconds, ask the console for the rows after
 // the last one shown and append them. Without this script the page still
-// works: its refresh button reloads it with the same filters.
+// works: its refresh button reloads it with the same filters. The words it
+// shows come from the page (data-says-live, data-says-retry), in the page's language.
 (function () {
   "use strict";
   var table = document.getElementById("feed");
@@ -20,7 +21,7 @@
     }).then(function (got) {
       if (!got) { return; }
       live.setAttribute("data-state", "on");
-      live.textContent = "Live: new events appear below as they are recorded.";
+      live.textContent = live.getAttribute("data-says-live");
       if (got.html.trim() !== "") {
         var tmp = document.createElement("tbody");
         tmp.innerHTML = got.html;
@@ -35,7 +36,7 @@
       if (got.last) { table.setAttribute("data-after", got.last); }
     }).catch(function () {
       live.setAttribute("data-state", "retry");
-      live.textContent = "Live updates paused; retrying. The refresh button still works.";
+      live.textContent = live.getAttribute("data-says-retry");
     }).then(function () { window.setTimeout(poll, every); });
   }
   window.setTimeout(poll, every);
