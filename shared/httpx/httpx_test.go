@@ -176,6 +176,54 @@ func TestPaginate(t *testing.T) {
 	}
 }
 
+// TestComputedList: pages of a list computed per request, each item shown
+// as JSON; a bad cursor is refused before the list is computed, and the
+// list's own error is the answer.
+func TestComputedList(t *testing.T) {
+	e := httpx.New(httpx.Options{Service: "test"})
+	computed := 0
+	e.GET("/rows", func(c echo.Context) error {
+		return httpx.ComputedList(c, func() ([]int, error) {
+			computed++
+			if c.QueryParam("fail") != "" {
+				return nil, apperr.New(apperr.Forbidden, "not yours")
+			}
+			return []int{1, 2, 3}, nil
+		}, func(n int) string { return strings.Repeat("x", n) }, func(n int) map[string]int { return map[string]int{"n": n} })
+	})
+	var got []int
+	for q := "/rows?limit=2"; ; {
+		rec := do(e, "GET", q, "")
+		var l struct {
+			Items []struct{ N int } `json:"items"`
+			Next  string            `json:"next"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &l); err != nil || rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, rec.Code, rec.Body)
+		}
+		for _, it := range l.Items {
+			got = append(got, it.N)
+		}
+		if l.Next == "" {
+			break
+		}
+		q = "/rows?limit=2&cursor=" + l.Next
+	}
+	if len(got) != 3 || got[0] != 1 || got[2] != 3 {
+		t.Fatalf("pages gave %v", got)
+	}
+	before := computed
+	if rec := do(e, "GET", "/rows?cursor=!!", ""); rec.Code != http.StatusBadRequest || computed != before {
+		t.Errorf("bad cursor: %d, computed %d times", rec.Code, computed-before)
+	}
+	if rec := do(e, "GET", "/rows?fail=1", ""); rec.Code != http.StatusForbidden {
+		t.Errorf("the list's error: %d %s", rec.Code, rec.Body)
+	}
+	if rec := do(e, "GET", "/rows?limit=5", ""); !strings.Contains(rec.Body.String(), `"next":""`) {
+		t.Errorf("one page: %s", rec.Body)
+	}
+}
+
 // TestNoBody: an action that takes no body runs with none or {}, and is
 // refused, naming the field, when a client adds fields to it.
 func TestNoBody(t *testing.T) {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"encoding/base64"
+	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -92,4 +93,25 @@ func Paginate[T any](all []T, key func(T) string, p Page) ([]T, string) {
 		next = EncodeCursor(key(page[len(page)-1]))
 	}
 	return page, next
+}
+
+// ComputedList answers 200 with one page of a list computed whole for each
+// request (from a read model): the page named by ?limit= and ?cursor=,
+// each item shown by toJSON. list returns the items sorted by key, keys
+// unique. A bad page parameter is refused before list runs.
+func ComputedList[T, J any](c echo.Context, list func() ([]T, error), key func(T) string, toJSON func(T) J) error {
+	p, err := ParsePage(c)
+	if err != nil {
+		return err
+	}
+	all, err := list()
+	if err != nil {
+		return err
+	}
+	page, next := Paginate(all, key, p)
+	items := make([]J, 0, len(page))
+	for _, t := range page {
+		items = append(items, toJSON(t))
+	}
+	return c.JSON(http.StatusOK, NewList(items, next))
 }

@@ -8,10 +8,8 @@ import (
 	"github.com/aidflow/aidflow/services/supply/domain"
 	"github.com/aidflow/aidflow/shared/apperr"
 	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/daily"
 )
-
-// DefaultDailyDays is how many days GET /v1/capacity/daily covers unless asked.
-const DefaultDailyDays = 7
 
 // DailyCapacity is supply per day for the regulators: for each of the
 // last days (China time, today included) and each item, nationwide and
@@ -22,7 +20,7 @@ func (a *App) DailyCapacity(ctx context.Context, by auth.Claims, days int, item 
 		return nil, apperr.New(apperr.Forbidden, "supply per day is for regulators")
 	}
 	var v apperr.Validation
-	v.Check(days >= 1 && days <= domain.HistoryDays, "days", "must be a whole number from 1 to 31")
+	daily.CheckDays(&v, days)
 	v.Check(item == "" || catalog.Valid(item), "item", "is not a catalog item; see GET /v1/catalog/items")
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -31,5 +29,5 @@ func (a *App) DailyCapacity(ctx context.Context, by auth.Claims, days int, item 
 	if err != nil {
 		return nil, err
 	}
-	return domain.Daily(caps, domain.Dates(a.Now(), days)), nil
+	return domain.Daily(caps, daily.Dates(a.Now(), days)), nil
 }

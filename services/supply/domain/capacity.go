@@ -64,8 +64,8 @@ type Capacity struct {
 	UpdatedAt time.Time
 	// Allocations are the matcher's allocations from this source, by id.
 	Allocations map[string]Allocation
-	// Days are the report's end-of-day figures, oldest first, at most
-	// HistoryDays days (RecordDay): the per-day view of supply.
+	// Days are the report's end-of-day figures, oldest first, a month of
+	// them (RecordDay, daily.Record): the per-day view of supply.
 	Days []DayFigure
 }
 

@@ -5,7 +5,6 @@ package ports
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +12,7 @@ import (
 	"github.com/aidflow/aidflow/services/supply/app"
 	"github.com/aidflow/aidflow/services/supply/domain"
 	"github.com/aidflow/aidflow/shared/auth"
+	"github.com/aidflow/aidflow/shared/daily"
 	"github.com/aidflow/aidflow/shared/httpx"
 )
 
@@ -120,35 +120,16 @@ func (h handlers) list(c echo.Context) error {
 
 // DailyJSON is one row of GET /v1/capacity/daily.
 type DailyJSON struct {
-	Date         string `json:"date"`
-	Item         string `json:"item"`
-	Province     string `json:"province"`
-	AvailableNow int64  `json:"available_now"`
-	DailyRate    int64  `json:"daily_rate"`
-	Reserved     int64  `json:"reserved"`
-	Sources      int    `json:"sources"`
-	Reported     int    `json:"reported"`
+	daily.Key
+	AvailableNow int64 `json:"available_now"`
+	DailyRate    int64 `json:"daily_rate"`
+	Reserved     int64 `json:"reserved"`
+	Sources      int   `json:"sources"`
+	Reported     int   `json:"reported"`
 }
 
 func (h handlers) daily(c echo.Context) error {
-	p, err := httpx.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	days := app.DefaultDailyDays
-	if s := c.QueryParam("days"); s != "" {
-		if days, err = strconv.Atoi(s); err != nil {
-			days = 0 // refused by the use case with the field named
-		}
-	}
-	rows, err := h.app.DailyCapacity(c.Request().Context(), auth.From(c), days, c.QueryParam("item"))
-	if err != nil {
-		return err
-	}
-	items := make([]DailyJSON, 0, len(rows))
-	for _, r := range rows {
-		items = append(items, DailyJSON(r))
-	}
-	page, next := httpx.Paginate(items, func(d DailyJSON) string { return d.Date + "|" + d.Item + "|" + d.Province }, p)
-	return c.JSON(http.StatusOK, httpx.NewList(page, next))
+	return httpx.ComputedList(c, func() ([]domain.DailyRow, error) {
+		return h.app.DailyCapacity(c.Request().Context(), auth.From(c), daily.ParseDays(c.QueryParam("days")), c.QueryParam("item"))
+	}, domain.DailyRow.Cursor, func(r domain.DailyRow) DailyJSON { return DailyJSON(r) })
 }
