@@ -75,6 +75,10 @@ type Need struct {
 	Timeline        []TimelineEntry
 	TimelineOmitted int64
 
+	// Days are the need's end-of-day figures, oldest first, a month of
+	// them (daily.Record), filed with every change: open demand per day.
+	Days []DayFigure
+
 	// Revision counts the need's stored writes (the repository increments
 	// it), so an in-memory read model can ignore a write older than the one
 	// it holds.
@@ -135,6 +139,7 @@ func (n Need) Clone() Need {
 	n.AcceptedStandards = slices.Clone(n.AcceptedStandards)
 	n.Allocations = slices.Clone(n.Allocations)
 	n.Timeline = slices.Clone(n.Timeline)
+	n.Days = slices.Clone(n.Days)
 	n.ConfirmedAt = cloneTime(n.ConfirmedAt)
 	n.CancelledAt = cloneTime(n.CancelledAt)
 	n.StaleAt = cloneTime(n.StaleAt)
@@ -159,10 +164,7 @@ func (n *Need) Cancel(now time.Time) error {
 	case StatusFulfilled:
 		return ErrNeedFulfilled
 	}
-	n.CancelledAt = &now
-	n.UpdatedAt = now
-	n.refresh()
-	n.record(TimelineEntry{At: now, Type: TimelineCancelled})
+	n.change(now, TimelineEntry{Type: TimelineCancelled}, func() { n.CancelledAt = &now })
 	return nil
 }
 
@@ -175,11 +177,10 @@ func (n *Need) Confirm(now time.Time) error {
 	case StatusFulfilled:
 		return ErrNeedFulfilled
 	}
-	n.ConfirmedAt = &now
-	n.StaleAt = nil
-	n.UpdatedAt = now
-	n.refresh()
-	n.record(TimelineEntry{At: now, Type: TimelineConfirmed})
+	n.change(now, TimelineEntry{Type: TimelineConfirmed}, func() {
+		n.ConfirmedAt = &now
+		n.StaleAt = nil
+	})
 	return nil
 }
 
@@ -208,10 +209,7 @@ func (n *Need) MarkStale(now time.Time, after time.Duration) bool {
 	if !n.DueStale(now, after) {
 		return false
 	}
-	n.StaleAt = &now
-	n.UpdatedAt = now
-	n.refresh()
-	n.record(TimelineEntry{At: now, Type: TimelineStale})
+	n.change(now, TimelineEntry{Type: TimelineStale}, func() { n.StaleAt = &now })
 	return true
 }
 
@@ -223,22 +221,38 @@ func (n *Need) ApplyAllocation(a Allocation, hospitalID, item string, now time.T
 		return false, ErrAllocationMismatch
 	}
 	i := slices.IndexFunc(n.Allocations, func(x Allocation) bool { return x.ID == a.ID })
-	var step string
+	var prev *Allocation
 	switch {
 	case i < 0:
-		step = allocationStep(nil, a)
-		n.Allocations = append(n.Allocations, a)
 	case a.Version <= n.Allocations[i].Version:
 		return false, nil
 	default:
-		step = allocationStep(&n.Allocations[i], a)
-		n.Allocations[i] = a
+		prev = &n.Allocations[i]
 	}
+	step := TimelineEntry{Type: allocationStep(prev, a), AllocationID: a.ID, Quantity: a.Quantity,
+		Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged}
+	n.change(now, step, func() {
+		if i < 0 {
+			n.Allocations = append(n.Allocations, a)
+		} else {
+			n.Allocations[i] = a
+		}
+	})
+	return true, nil
+}
+
+// change makes one stored change at now: mutate, then the derived fields,
+// the timeline entry e and the day's figure follow. A need stored before
+// day figures were kept first takes its state as stored as its first
+// figure (DayFigures), so its days before this change still count.
+func (n *Need) change(now time.Time, e TimelineEntry, mutate func()) {
+	n.Days = n.DayFigures()
+	mutate()
 	n.UpdatedAt = now
 	n.refresh()
-	n.record(TimelineEntry{At: now, Type: step, AllocationID: a.ID, Quantity: a.Quantity,
-		Shipped: a.Shipped, Received: a.Received, Damaged: a.Damaged})
-	return true, nil
+	e.At = now
+	n.record(e)
+	n.recordDay(now, false)
 }
 
 // refresh derives the quantities and the status from the allocations and

@@ -261,7 +261,8 @@ func TestCloneIsDeep(t *testing.T) {
 	c.Allocations[0].Quantity = 99
 	c.AcceptedStandards[0] = "x"
 	*c.ConfirmedAt = c.ConfirmedAt.Add(time.Hour)
-	if n.Allocations[0].Quantity != 10 || n.AcceptedStandards[0] != "GB 19083" || !n.ConfirmedAt.Equal(now) {
+	c.Days[0].Quantity = 99
+	if n.Allocations[0].Quantity != 10 || n.AcceptedStandards[0] != "GB 19083" || !n.ConfirmedAt.Equal(now) || n.Days[0].Quantity != 100 {
 		t.Error("a clone shares memory with the original")
 	}
 }

@@ -12,14 +12,15 @@ import (
 	"github.com/aidflow/aidflow/contracts/catalog"
 	"github.com/aidflow/aidflow/contracts/regions"
 	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/daily"
 )
 
 // China is the time zone needed_by dates are read in: UTC+8, China
 // Standard Time, with no daylight saving. A hospital in Wuhan posting at
 // 07:00 local time (23:00 UTC the day before) may ask for today, its today.
 // A fixed zone rather than Asia/Shanghai keeps the rule independent of the
-// host's time-zone database.
-var China = time.FixedZone("UTC+8", 8*60*60)
+// host's time-zone database. It is the zone day figures are filed in.
+var China = daily.China
 
 // DateLayout is the layout of needed_by.
 const DateLayout = "2006-01-02"
@@ -107,6 +108,7 @@ func NewNeed(in NewNeedInput, by Poster, now time.Time) (Need, error) {
 	}
 	n.refresh()
 	n.record(TimelineEntry{At: now, Type: TimelinePosted, Quantity: qty})
+	n.recordDay(now, true)
 	return n, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/demand/domain"
 	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/daily"
 )
 
 // RunRepositorySuite checks a repository made fresh by newRepo for each test.
@@ -162,6 +163,37 @@ func RunRepositorySuite(t *testing.T, newRepo func(t *testing.T) domain.Reposito
 		}
 		if len(got.Allocations) != writers || got.AllocatedQuantity != writers || got.Revision != writers {
 			t.Errorf("allocations %d, allocated %d, revision %d; want %d each", len(got.Allocations), got.AllocatedQuantity, got.Revision, writers)
+		}
+	})
+
+	t.Run("a need stored without day figures reads, and keeps its state as its first figure", func(t *testing.T) {
+		r := newRepo(t)
+		posted := now.AddDate(0, 0, -3)
+		n := mk(t, posted, "")
+		if _, err := n.ApplyAllocation(domain.Allocation{ID: "alloc_1", Version: 1, Quantity: 40, Status: "proposed", SourceKind: "capacity"},
+			n.HospitalID, n.Item, posted.AddDate(0, 0, 1)); err != nil {
+			t.Fatal(err)
+		}
+		n.Days = nil // as an earlier version stored it
+		if err := r.Create(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.Get(ctx, n.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, got, n)
+		stored := domain.DayFigure{Date: daily.Day(posted.AddDate(0, 0, 1)), Status: domain.StatusPartiallyAllocated, Quantity: 100, Unallocated: 60}
+		if f := got.DayFigures(); !reflect.DeepEqual(f, []domain.DayFigure{stored}) {
+			t.Fatalf("figures %+v, want %+v", f, stored)
+		}
+		got, err = r.Update(ctx, n.ID, func(n *domain.Need) ([]events.Envelope, error) { return nil, n.Cancel(now) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []domain.DayFigure{stored, {Date: daily.Day(now), Status: domain.StatusCancelled, Quantity: 100, Unallocated: 60}}
+		if read, err := r.Get(ctx, n.ID); err != nil || !reflect.DeepEqual(read.Days, want) || !reflect.DeepEqual(got.Days, want) {
+			t.Fatalf("figures after a change %+v (answered %+v), %v; want %+v", read.Days, got.Days, err, want)
 		}
 	})
 

@@ -59,6 +59,18 @@ type timelineDoc struct {
 	Damaged      int64     `bson:"damaged_quantity,omitempty"`
 }
 
+// dayDoc is one end-of-day figure; a need keeps a month of them (about 32
+// small documents in its array, well inside any document limit).
+type dayDoc struct {
+	Date           string `bson:"date"`
+	Status         string `bson:"status"`
+	Quantity       int64  `bson:"quantity"`
+	Unallocated    int64  `bson:"unallocated"`
+	Delivered      int64  `bson:"delivered"`
+	DeliveredToday int64  `bson:"delivered_today,omitempty"`
+	Posted         bool   `bson:"posted,omitempty"`
+}
+
 // needDoc is the stored shape. The pointers have no omitempty so that $set
 // writes null when a mark is cleared (Confirm clears stale_at).
 type needDoc struct {
@@ -84,6 +96,9 @@ type needDoc struct {
 	Timeline           []timelineDoc   `bson:"timeline"`
 	TimelineOmitted    int64           `bson:"timeline_omitted"`
 	Revision           int64           `bson:"revision"`
+	// Days is absent in needs stored before day figures were kept
+	// (domain.Need.DayFigures reads those).
+	Days []dayDoc `bson:"days,omitempty"`
 }
 
 func toDoc(n domain.Need) needDoc {
@@ -103,6 +118,9 @@ func toDoc(n domain.Need) needDoc {
 	}
 	for _, a := range n.Allocations {
 		d.Allocations = append(d.Allocations, allocationDoc(a))
+	}
+	for _, f := range n.Days {
+		d.Days = append(d.Days, dayDoc(f))
 	}
 	return d
 }
@@ -125,6 +143,9 @@ func (d needDoc) need() domain.Need {
 	}
 	for _, a := range d.Allocations {
 		n.Allocations = append(n.Allocations, domain.Allocation(a))
+	}
+	for _, f := range d.Days {
+		n.Days = append(n.Days, domain.DayFigure(f))
 	}
 	return n
 }
