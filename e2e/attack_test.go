@@ -259,6 +259,7 @@ func table(w *world) []struct {
 		{"GET /v1/orgs/{id}", row{path: "/v1/orgs/" + hosp.org, ok: []string{idHosp, idReg, idOp}, status: 200}},
 		// Demand.
 		{"GET /v1/needs", row{path: "/v1/needs", ok: []string{idHosp, idOtherHosp, idReg}, status: 200, hidden: n["open"], hiddenFrom: []string{idOtherHosp}}},
+		{"GET /v1/needs/daily", row{path: "/v1/needs/daily", ok: []string{idReg}, status: 200}},
 		{"GET /v1/needs/{id}", row{path: "/v1/needs/" + n["open"], ok: []string{idHosp, idReg}, status: 200}},
 		{"GET /v1/needs/{id}/timeline", row{path: "/v1/needs/" + n["open"] + "/timeline", ok: []string{idHosp, idReg}, status: 200}},
 		{"GET /v1/stock-reports", row{path: "/v1/stock-reports", ok: []string{idHosp, idOtherHosp, idReg}, status: 200, hidden: hosp.org, hiddenFrom: []string{idOtherHosp}}},

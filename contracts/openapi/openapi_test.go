@@ -74,6 +74,7 @@ var extraEndpoints = []endpoint{
 	{"POST", "/v1/stock-reports", "demand"},
 	{"GET", "/v1/stock-reports", "demand"},
 	{"GET", "/v1/capacity/daily", "supply"},      // issue 9
+	{"GET", "/v1/needs/daily", "demand"},         // issue 9
 	{"GET", "/v1/allocations/stats", "matcher"},  // issue 9
 	{"GET", "/v1/needs/{id}/timeline", "demand"}, // issue 3
 	{"POST", "/v1/needs:import", "demand"},       // issue 3

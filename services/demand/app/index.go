@@ -180,3 +180,18 @@ func (x *Index) Get(id string) (domain.Need, bool) {
 	}
 	return e.need.Clone(), true
 }
+
+// Daily adds up the day figures of the needs that pass keep, for dates
+// (ascending; domain.Daily), under the read lock and without copying the
+// needs out.
+func (x *Index) Daily(dates []string, keep func(*domain.Need) bool) []domain.DailyRow {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return domain.Daily(dates, func(yield func(*domain.Need) bool) {
+		for _, e := range x.all {
+			if keep(&e.need) && !yield(&e.need) {
+				return
+			}
+		}
+	})
+}

@@ -33,6 +33,9 @@ func Register(g *echo.Group, a *app.App) {
 	// API-style custom methods (/v1/needs:import).
 	g.POST("/v1/needs\\:import", h.importNeeds, hospital)
 	g.GET("/v1/needs", h.listNeeds, auth.Require(auth.Hospital, auth.Regulator))
+	// A static segment: echo tries it before /v1/needs/:id, so "daily" is
+	// never read as a need id (need ids start with need_).
+	g.GET("/v1/needs/daily", h.dailyNeeds, auth.Require(auth.Regulator))
 	g.GET("/v1/needs/:id", h.getNeed)
 	g.GET("/v1/needs/:id/timeline", h.needTimeline)
 	g.POST("/v1/needs/:id/cancel", h.cancelNeed, hospital, httpx.NoBody)

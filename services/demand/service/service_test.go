@@ -353,15 +353,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 		history   = route{"GET", "/v1/needs/" + n.ID + "/timeline", ""}
 		stock     = route{"POST", "/v1/stock-reports", `{"item":"goggles","on_hand":10,"daily_consumption":5}`}
 		stocks    = route{"GET", "/v1/stock-reports", ""}
+		daily     = route{"GET", "/v1/needs/daily", ""}
 	)
 	want := map[string]map[route]int{
-		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401, importing: 401},
-		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401, importing: 401},
-		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200, history: 404, importing: 201},
-		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404, importing: 403},
-		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404, importing: 403},
-		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200, history: 200, importing: 403},
-		"owner":        {list: 200, get: 200, missing: 404, stocks: 200, history: 200},
+		"no token":     {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401, importing: 401, daily: 401},
+		"bad token":    {post: 401, list: 401, get: 401, cancel: 401, confirm: 401, missing: 401, stock: 401, stocks: 401, history: 401, importing: 401, daily: 401},
+		"other":        {post: 201, list: 200, get: 404, cancel: 404, confirm: 404, missing: 404, stock: 201, stocks: 200, history: 404, importing: 201, daily: 403},
+		"manufacturer": {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404, importing: 403, daily: 403},
+		"donor":        {post: 403, list: 403, get: 404, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 403, history: 404, importing: 403, daily: 403},
+		"regulator":    {post: 403, list: 200, get: 200, cancel: 403, confirm: 403, missing: 404, stock: 403, stocks: 200, history: 200, importing: 403, daily: 200},
+		"owner":        {list: 200, get: 200, missing: 404, stocks: 200, history: 200, daily: 403},
 	}
 	for caller, routes := range want {
 		for rt, status := range routes {
@@ -417,7 +418,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		testkit.Eventually(t, 5*time.Second, func() bool {
 			return h.do("GET", "/v1/needs", victim.Token, "").status == http.StatusUnauthorized
 		}, "revoked token refused")
-		routes := []route{post, list, stock, stocks, importing,
+		routes := []route{post, list, stock, stocks, importing, daily,
 			{"GET", "/v1/needs/" + own.ID, ""}, {"GET", "/v1/needs/" + own.ID + "/timeline", ""},
 			{"POST", "/v1/needs/" + own.ID + "/cancel", ""}, {"POST", "/v1/needs/" + own.ID + "/confirm", ""}}
 		for _, rt := range routes {
