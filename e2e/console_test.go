@@ -137,6 +137,13 @@ func TestConsoleInBrowser(t *testing.T) {
 		if got := eval[string](t, tab, `(r => r ? r.querySelector('[data-field="available_now"]').textContent + '/' + r.querySelector('[data-field="reported"]').textContent : 'none')(document.querySelector('`+row+`'))`); got != "5000/1" {
 			t.Errorf("today's n95 supply on the page (stock/reports sent): %q, want 5000/1", got)
 		}
+		// Beside it, today's open demand from the demand service's daily
+		// figures: the need, posted today and open again after the decline,
+		// which Suzhou's unreserved stock would cover.
+		fields := `['open_needs', 'unallocated', 'posted', 'keeping_up'].map(f => r.querySelector('[data-field="' + f + '"]').textContent).join('/')`
+		if got := eval[string](t, tab, `(r => r ? `+fields+` : 'none')(document.querySelector('`+row+`'))`); got != "1/2000/1/yes" {
+			t.Errorf("today's n95 demand on the page (open needs/unallocated/posted/keeping up): %q, want 1/2000/1/yes", got)
+		}
 		checkLabels(t, tab, "overview")
 		screenshot(t, tab, "console-overview.png")
 	})

@@ -11,8 +11,9 @@ import (
 type Overview struct {
 	// Province is the province the per-day rows are for ("" nationwide).
 	Province string
-	// Days are supply per day for Province, by date then item.
-	Days          []domain.CapacityDay
+	// Days are supply against open demand per day for Province, by date
+	// then item.
+	Days          []domain.DayRow
 	Supply        []domain.SupplyRow
 	Manufacturers []domain.ManufacturerRow
 	// Partial says a list was longer than MaxRead and only its start was
@@ -25,8 +26,8 @@ const DailyDays = 7
 
 // Overview reads every current capacity report, every need and the
 // matcher's allocation statistics (each bounded by MaxRead) and adds them
-// up, and
-// supply per day for province ("" nationwide) from the supply service.
+// up, and sets supply per day (the supply service's) beside open demand
+// per day (the demand service's) for province ("" nationwide).
 func (a *App) Overview(ctx context.Context, token, province string) (Overview, error) {
 	caps, more1, err := a.API.Capacity(ctx, token, a.MaxRead)
 	if err != nil {
@@ -44,17 +45,15 @@ func (a *App) Overview(ctx context.Context, token, province string) (Overview, e
 	if err != nil {
 		return Overview{}, err
 	}
-	var days []domain.CapacityDay
-	for _, d := range daily {
-		if d.Province == province {
-			days = append(days, d)
-		}
+	demand, more5, err := a.API.DailyNeeds(ctx, token, DailyDays, a.MaxRead)
+	if err != nil {
+		return Overview{}, err
 	}
 	return Overview{
 		Province:      province,
-		Days:          days,
+		Days:          domain.DaysAgainstDemand(daily, demand, province),
 		Supply:        domain.SupplyAgainstDemand(caps, needs),
 		Manufacturers: domain.Manufacturers(caps, stats, a.Now(), a.StaleAfter),
-		Partial:       more1 || more2 || more3 || more4,
+		Partial:       more1 || more2 || more3 || more4 || more5,
 	}, nil
 }

@@ -45,6 +45,20 @@ type CapacityDay struct {
 	Reported     int    `json:"reported"`
 }
 
+// NeedsDay is open demand on one day for one item, nationwide (Province
+// "") or in a province (GET /v1/needs/daily).
+type NeedsDay struct {
+	Date        string `json:"date"`
+	Item        string `json:"item"`
+	Province    string `json:"province"`
+	OpenNeeds   int    `json:"open_needs"`
+	Stale       int    `json:"stale"`
+	Quantity    int64  `json:"quantity"`
+	Unallocated int64  `json:"unallocated"`
+	Delivered   int64  `json:"delivered"`
+	Posted      int    `json:"posted"`
+}
+
 // SourceStats is one source organization's allocations by status (GET
 // /v1/allocations/stats).
 type SourceStats struct {

@@ -63,14 +63,7 @@ func SupplyAgainstDemand(caps []Capacity, needs []Need) []SupplyRow {
 	}
 	out := make([]SupplyRow, 0, len(rows))
 	for _, r := range rows {
-		r.Gap = max(r.OpenDemand-max(r.Remaining, 0), 0)
-		switch {
-		case r.Gap == 0:
-		case r.DailyRate > 0:
-			r.DaysToCover = (r.Gap + r.DailyRate - 1) / r.DailyRate
-		default:
-			r.DaysToCover = -1
-		}
+		r.Gap, r.DaysToCover = cover(r.OpenDemand, r.Remaining, r.DailyRate)
 		out = append(out, *r)
 	}
 	national := map[string]int64{}
@@ -92,6 +85,21 @@ func SupplyAgainstDemand(caps []Capacity, needs []Need) []SupplyRow {
 		return cmp.Or(cmp.Compare(b.Gap, a.Gap), cmp.Compare(a.Province, b.Province))
 	})
 	return out
+}
+
+// cover is how far supply falls short of demand: the gap (demand that
+// what sources may still give, remaining, does not cover) and the days of
+// output (dailyRate) that close it, -1 when there is a gap and no output.
+func cover(demand, remaining, dailyRate int64) (gap, days int64) {
+	gap = max(demand-max(remaining, 0), 0)
+	switch {
+	case gap == 0:
+	case dailyRate > 0:
+		days = (gap + dailyRate - 1) / dailyRate
+	default:
+		days = -1
+	}
+	return gap, days
 }
 
 // ManufacturerRow is one manufacturer's reporting and declining.

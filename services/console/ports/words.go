@@ -29,6 +29,7 @@ type texts struct {
 	DailyOutput, OpenDemand, Gap, KeepingUp, Nationwide, NationwideInline, NoOutput, DaysToCover string
 	NoSupply, DailyHeading, DailyNote, Show, Date, StockAtDayEnd, Reserved, ReportsStanding      string
 	ReportsSent, NoDaily, MakersHeading, MakersNote, Manufacturer, ItemsReported, LastReport     string
+	OpenNeedsStale, Unallocated, PostedThatDay, DeliveredThatDay                                 string
 	Reporting, AllocationCount, Declined, DeclineRate, Never, Stale, Current, NoMakers           string
 
 	// The event feed.
@@ -111,10 +112,11 @@ var words = map[string]language{
 			DailyOutput: "日产量", OpenDemand: "未满足需求", Gap: "缺口", KeepingUp: "能否跟上", Nationwide: "全国", NationwideInline: "全国",
 			NoOutput: "未申报产量", DaysToCover: "需 %d 天产量才能补上",
 			NoSupply:     "还没有产能申报，也没有未满足的需求。",
-			DailyHeading: "近 %d 天每日供应：%s",
-			DailyNote:    "各企业每天结束时（北京时间）有效的申报（一份申报在被新申报替换前一直有效），由供应服务汇总。“当天申报”是当天报送过的企业数：数字下降说明报送正在滞后。",
+			DailyHeading: "近 %d 天每日供应与未满足需求：%s",
+			DailyNote:    "各企业的申报和每项需求在每天结束时（北京时间）的状态（在下一次变化前一直有效），分别由供应服务和需求服务汇总。“当天申报”是当天报送过的企业数：数字下降说明报送正在滞后。未关闭需求是尚未满足也未取消的需求（括号内是其中待确认的）；未分配是还没有调拨承担的数量。缺口是未分配需求中超出各来源当时还能提供的部分（库存 − 已预留）；补足天数是缺口除以日产量。",
 			Show:         "显示", Date: "日期", StockAtDayEnd: "日末库存", Reserved: "已预留", ReportsStanding: "有效申报", ReportsSent: "当天申报",
-			NoDaily:       "这几天没有产能申报。",
+			NoDaily:        "这几天既没有产能申报，也没有未关闭的需求。",
+			OpenNeedsStale: "未关闭需求（待确认）", Unallocated: "未分配", PostedThatDay: "当天新增需求", DeliveredThatDay: "当天签收",
 			MakersHeading: "生产企业：谁已申报、谁已滞后、谁拒绝调拨",
 			MakersNote:    "滞后：超过 %s没有产能申报。滞后的排在前面，其次按拒绝次数从多到少。",
 			Manufacturer:  "生产企业", ItemsReported: "申报物资数", LastReport: "最近申报", Reporting: "申报情况",
@@ -216,10 +218,11 @@ var words = map[string]language{
 			DailyOutput: "Daily output", OpenDemand: "Open demand", Gap: "Gap", KeepingUp: "Keeping up?", Nationwide: "Nationwide", NationwideInline: "nationwide",
 			NoOutput: "no output reported", DaysToCover: "%d days of output to cover",
 			NoSupply:     "No capacity reported and no open needs yet.",
-			DailyHeading: "Supply per day, last %d days: %s",
-			DailyNote:    "Each manufacturer's report as it stood at the end of each day (China time; a report stands until replaced), added up by the supply service. \"Reports sent\" counts the manufacturers who reported that day: a fall means reporting is going stale.",
+			DailyHeading: "Supply and open demand per day, last %d days: %s",
+			DailyNote:    "Each manufacturer's report and each need as they stood at the end of each day (China time; a figure stands until the next change), added up by the supply and demand services. \"Reports sent\" counts the manufacturers who reported that day: a fall means reporting is going stale. Open needs are those neither fulfilled nor cancelled (the stale ones among them in brackets); unallocated is what no allocation held yet. A gap is unallocated demand beyond what sources could still give (stock − reserved); days to cover is the gap over daily output.",
 			Show:         "Show", Date: "Date", StockAtDayEnd: "Stock at day's end", Reserved: "Reserved", ReportsStanding: "Reports standing", ReportsSent: "Reports sent",
-			NoDaily:       "No capacity was reported in these days.",
+			NoDaily:        "No capacity was reported and no need was open in these days.",
+			OpenNeedsStale: "Open needs (stale)", Unallocated: "Unallocated", PostedThatDay: "Needs posted", DeliveredThatDay: "Units delivered",
 			MakersHeading: "Manufacturers: who reported, who is stale, who declines",
 			MakersNote:    "Stale: no capacity report for more than %s. Stale ones first, then the most declines.",
 			Manufacturer:  "Manufacturer", ItemsReported: "Items reported", LastReport: "Last report", Reporting: "Reporting",

@@ -159,6 +159,18 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 			map[string]any{"date": today, "item": "n95-respirator", "province": "", "available_now": 1000, "daily_rate": 200, "reserved": 500, "sources": 2, "reported": 1},
 			map[string]any{"date": today, "item": "n95-respirator", "province": "330000", "available_now": 1000, "daily_rate": 200, "reserved": 500, "sources": 1, "reported": 1},
 		))
+	case "GET /v1/needs/daily":
+		if r.URL.Query().Get("days") != "7" {
+			problem(w, 422, "days must be from 1 to 31")
+			return
+		}
+		today := time.Now().Format(time.DateOnly)
+		answer(w, 200, list(
+			map[string]any{"date": today, "item": "n95-respirator", "province": "", "open_needs": 2, "stale": 1, "quantity": 3100,
+				"unallocated": 2600, "delivered": 40, "posted": 1},
+			map[string]any{"date": today, "item": "n95-respirator", "province": "420000", "open_needs": 2, "stale": 1, "quantity": 3100,
+				"unallocated": 2600, "delivered": 40, "posted": 1},
+		))
 	case "GET /v1/needs":
 		answer(w, 200, list(map[string]any{"id": "need_1", "hospital_id": "org_h1", "item": "n95-respirator", "quantity": 3000, "urgency": "critical",
 			"needed_by": "2026-12-01", "region": "420100", "status": "partially_allocated", "allocated_quantity": 500}))

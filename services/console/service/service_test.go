@@ -147,8 +147,16 @@ func TestEveryPageRendersForARegulator(t *testing.T) {
 	}{
 		// zh-CN, the default: the words are the table's (words_test.go
 		// checks no English is left), the API's own texts as it sent them.
-		{"/console/?province=330000", []string{`<table id="daily">`, `近 7 天每日供应：浙江省`, `value="330000" selected`, `data-field="reported">1<`}},
-		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`, `<table id="supply">`, "全国", "湖北省", "<th scope=\"row\">" + n95Zh + "</th>",
+		// Per day: Zhejiang has supply and no open need, so keeps up;
+		// Hubei open needs and no supply; nationwide 2,600 unallocated
+		// against 500 remaining and 200 a day.
+		{"/console/?province=330000", []string{`<table id="daily">`, `近 7 天每日供应与未满足需求：浙江省`, `value="330000" selected`, `data-field="reported">1<`,
+			`data-field="unallocated">0<`, `data-field="gap">0<`, `data-field="keeping_up">是<`}},
+		{"/console/?province=420000", []string{`data-field="available_now">0<`, `data-field="open_needs">2 (1)<`, `data-field="unallocated">2600<`,
+			`data-field="gap">2600<`, `data-field="keeping_up"><strong>否</strong>：未申报产量<`}},
+		{"/console/", []string{`<table id="daily">`, `<label for="d-province">`, `data-field="available_now">1000<`,
+			`data-field="open_needs">2 (1)<`, `data-field="posted">1<`, `data-field="delivered">40<`, `data-field="gap">2100<`,
+			`data-field="keeping_up"><strong>否</strong>：需 11 天产量才能补上<`, `<table id="supply">`, "全国", "湖北省", "<th scope=\"row\">" + n95Zh + "</th>",
 			"否</strong>：需 10 天产量才能补上", `data-org="org_m2"`, ">Suzhou Mask Works</a>", "<strong>滞后</strong>", `data-field="declined">1<`, "超过 2 天没有产能申报"}},
 		{"/console/feed", []string{`<table id="feed"`, "aidflow.matcher.allocation_accepted.v1", `data-after="8"`, `<label for="f-item">`, "console.js", `data-says-live="实时：`}},
 		{"/console/feed?item=n95-respirator&region=420000&org_id=org_m1&type=aidflow.supply.capacity_reported.v1", []string{`value="n95-respirator" selected>` + n95Zh + "<", `value="420000" selected>湖北省<`}},

@@ -171,6 +171,11 @@ func (c *Client) DailyCapacity(ctx context.Context, token string, days, max int)
 	return getAll[domain.CapacityDay](ctx, c, token, "/v1/capacity/daily", url.Values{"days": {strconv.Itoa(days)}}, max)
 }
 
+// DailyNeeds is GET /v1/needs/daily?days=, every page up to max.
+func (c *Client) DailyNeeds(ctx context.Context, token string, days, max int) ([]domain.NeedsDay, bool, error) {
+	return getAll[domain.NeedsDay](ctx, c, token, "/v1/needs/daily", url.Values{"days": {strconv.Itoa(days)}}, max)
+}
+
 // Needs is GET /v1/needs, every page up to max.
 func (c *Client) Needs(ctx context.Context, token string, max int) ([]domain.Need, bool, error) {
 	return getAll[domain.Need](ctx, c, token, "/v1/needs", nil, max)
