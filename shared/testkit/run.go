@@ -22,3 +22,14 @@ func Run(tb testing.TB, svc platform.Service) (stop func()) {
 	Eventually(tb, 10*time.Second, func() bool { return svc.Ready(context.Background()) == nil }, "service ready")
 	return stop
 }
+
+// Open opens a service with open on cfg and runs it with Run: the shape
+// every service's Open has, so a harness boots (and reboots) in one line.
+func Open[C any, M platform.Service](tb testing.TB, open func(context.Context, C) (M, error), cfg C) (m M, stop func()) {
+	tb.Helper()
+	m, err := open(context.Background(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m, Run(tb, m)
+}

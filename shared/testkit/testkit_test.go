@@ -187,6 +187,14 @@ type fakeTB struct {
 func (f *fakeTB) Helper() {}
 
 func (f *fakeTB) Fatalf(format string, args ...any) {
-	f.msg = fmt.Sprintf(format, args...)
+	f.msg += fmt.Sprintf(format, args...)
 	runtime.Goexit()
 }
+
+func (f *fakeTB) Fatal(args ...any) {
+	f.msg += fmt.Sprint(args...)
+	runtime.Goexit()
+}
+
+// Errorf records the message and lets f go on, as testing.T's does.
+func (f *fakeTB) Errorf(format string, args ...any) { f.msg += fmt.Sprintf(format, args...) }

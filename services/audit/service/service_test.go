@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -26,7 +25,6 @@ import (
 	"github.com/aidflow/aidflow/services/audit/service"
 	"github.com/aidflow/aidflow/shared/auth"
 	"github.com/aidflow/aidflow/shared/bus"
-	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
 
@@ -53,59 +51,27 @@ func start(t *testing.T) *harness {
 	cfg.Platform.HTTPAddr = ""
 	h := &harness{t: t, cfg: cfg, iss: iss}
 	h.boot()
-	b, err := bus.Connect(t.Context(), bus.Options{URL: cfg.Platform.NATSURL, Name: "neighbours"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	h.bus = b
-	if h.checker, err = conform.New(service.Name); err != nil {
-		t.Fatal(err)
-	}
+	h.bus = testkit.Bus(t, cfg.Platform.NATSURL)
+	h.checker = testkit.Checker(t, service.Name)
 	return h
 }
 
 // boot opens and runs the service until the test ends (or stop is called).
 func (h *harness) boot() {
 	h.t.Helper()
-	m, err := service.Open(context.Background(), h.cfg)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.m, h.stop = m, testkit.Run(h.t, m)
+	h.m, h.stop = testkit.Open(h.t, service.Open, h.cfg)
 }
 
 func (h *harness) publish(evs ...events.Envelope) {
 	h.t.Helper()
-	for _, e := range evs {
-		if err := h.bus.Publish(h.t.Context(), e); err != nil {
-			h.t.Fatal(err)
-		}
-	}
+	testkit.Publish(h.t, h.bus, evs...)
 }
 
 // get calls the service and checks the answer against its OpenAPI document.
 func (h *harness) get(path, token string) (int, []byte) {
 	h.t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	h.m.Handler().ServeHTTP(rec, req)
-	if err := h.checker.Response(http.MethodGet, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		h.t.Errorf("GET %s: %v", path, err)
-	}
-	return rec.Code, rec.Body.Bytes()
-}
-
-func decode[T any](t *testing.T, body []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("decode %s: %v", body, err)
-	}
-	return v
+	r := testkit.Call(h.t, h.m.Handler(), h.checker, http.MethodGet, path, token, "")
+	return r.Status, r.Body
 }
 
 var t0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
@@ -186,7 +152,7 @@ func TestAuditComponent(t *testing.T) {
 	}
 	t.Run("events", func(t *testing.T) {
 		_, body := h.get("/v1/audit/events", regulator)
-		all := decode[page](t, body)
+		all := testkit.Decode[page](t, body)
 		if len(all.Items) != 6 || all.Next != "" {
 			t.Fatalf("all events: %d items, next %q", len(all.Items), all.Next)
 		}
@@ -202,7 +168,7 @@ func TestAuditComponent(t *testing.T) {
 		next := ""
 		for range 10 {
 			_, body := h.get("/v1/audit/events?limit=2&cursor="+url.QueryEscape(next), regulator)
-			p := decode[page](t, body)
+			p := testkit.Decode[page](t, body)
 			for _, it := range p.Items {
 				got = append(got, it.ID)
 			}
@@ -229,7 +195,7 @@ func TestAuditComponent(t *testing.T) {
 			{"until=" + url.QueryEscape(t0.Add(2*time.Minute).Format(time.RFC3339)), 2},
 		} {
 			_, body := h.get("/v1/audit/events?"+tt.query, regulator)
-			if p := decode[page](t, body); len(p.Items) != tt.want {
+			if p := testkit.Decode[page](t, body); len(p.Items) != tt.want {
 				t.Errorf("?%s: %d items, want %d", tt.query, len(p.Items), tt.want)
 			}
 		}
@@ -262,7 +228,7 @@ func TestAuditComponent(t *testing.T) {
 		} {
 			_, body := h.get(tt.path, regulator)
 			var got []string
-			for _, it := range decode[page](t, body).Items {
+			for _, it := range testkit.Decode[page](t, body).Items {
 				got = append(got, it.ID)
 			}
 			var want []string
@@ -279,7 +245,7 @@ func TestAuditComponent(t *testing.T) {
 
 	t.Run("checkpoint", func(t *testing.T) {
 		_, body := h.get("/v1/public/checkpoint", "")
-		cp := decode[struct {
+		cp := testkit.Decode[struct {
 			Origin    string `json:"origin"`
 			Size      int64  `json:"size"`
 			RootHash  string `json:"root_hash"`
@@ -302,7 +268,7 @@ func TestAuditComponent(t *testing.T) {
 			t.Fatalf("signed body %q, want %q", n.Text, want)
 		}
 		_, body = h.get("/v1/audit/verify", regulator)
-		if v := decode[struct {
+		if v := testkit.Decode[struct {
 			OK       bool   `json:"ok"`
 			RootHash string `json:"root_hash"`
 		}](t, body); !v.OK || v.RootHash != cp.RootHash {
@@ -345,7 +311,7 @@ func TestAuditComponent(t *testing.T) {
 			return got
 		}
 		_, body := h.get("/v1/audit/proof/inclusion?event_id="+url.QueryEscape(evs[2].ID), regulator)
-		inc := decode[struct {
+		inc := testkit.Decode[struct {
 			Index      int64    `json:"index"`
 			Record     []byte   `json:"record"`
 			TreeSize   int64    `json:"tree_size"`
@@ -356,21 +322,21 @@ func TestAuditComponent(t *testing.T) {
 		if err := tlog.CheckRecord(parseHashes(t, inc.Proof), cp.Size, cp.Root, inc.Index, tlog.RecordHash(inc.Record)); err != nil || cp.Size != 6 {
 			t.Fatalf("inclusion proof %s: %v", body, err)
 		}
-		if e := decode[events.Envelope](t, inc.Record); e.ID != evs[2].ID {
+		if e := testkit.Decode[events.Envelope](t, inc.Record); e.ID != evs[2].ID {
 			t.Fatalf("proved record is %s, want %s", e.ID, evs[2].ID)
 		}
 		_, body = h.get("/v1/audit/proof/consistency?from=2&to=6", regulator)
-		con := decode[struct {
+		con := testkit.Decode[struct {
 			From, To int64
 			Proof    []string `json:"proof"`
 			To6      cpJSON   `json:"to_checkpoint"`
 		}](t, body)
 		_, body = h.get("/v1/audit/events?limit=2", regulator)
-		first := decode[page](t, body)
+		first := testkit.Decode[page](t, body)
 		var leaves []tlog.Hash
 		for _, it := range first.Items {
 			_, b := h.get(fmt.Sprintf("/v1/audit/proof/inclusion?index=%d", it.Index), regulator)
-			leaves = append(leaves, tlog.RecordHash(decode[struct {
+			leaves = append(leaves, tlog.RecordHash(testkit.Decode[struct {
 				Record []byte `json:"record"`
 			}](t, b).Record))
 		}
@@ -380,7 +346,7 @@ func TestAuditComponent(t *testing.T) {
 			t.Fatalf("consistency proof 2→6: %v", err)
 		}
 		_, body = h.get("/v1/audit/checkpoints", "")
-		list := decode[struct {
+		list := testkit.Decode[struct {
 			Items []cpJSON `json:"items"`
 		}](t, body)
 		if len(list.Items) == 0 || list.Items[len(list.Items)-1].Size != 6 {
@@ -411,7 +377,7 @@ func TestAuditComponent(t *testing.T) {
 	t.Run("tampering is detected", func(t *testing.T) {
 		// Streams interleave; find where the need was recorded.
 		_, body := h.get("/v1/audit/events?type="+events.NeedPostedType, regulator)
-		needs := decode[page](t, body)
+		needs := testkit.Decode[page](t, body)
 		if len(needs.Items) != 1 {
 			t.Fatalf("need records: %s", body)
 		}
@@ -432,7 +398,7 @@ func TestAuditComponent(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, body = h.get("/v1/audit/verify", regulator)
-		v := decode[struct {
+		v := testkit.Decode[struct {
 			OK            bool   `json:"ok"`
 			Size          int64  `json:"size"`
 			Checked       int64  `json:"checked"`
@@ -483,57 +449,27 @@ func TestAuditRestartKeepsTheLog(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	base := map[string]string{
-		"NATS_URL": "nats://127.0.0.1:4222", "MONGO_URI": "mongodb://127.0.0.1:27017",
-		"AIDFLOW_TOKEN_PUBLIC_KEY": auth.EncodePublicKey(testkit.NewIssuer(t).PublicKey()),
-	}
 	skey, _, err := note.GenerateKey(rand.Reader, "aidflow.audit")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	tests := []struct {
-		name    string
-		env     map[string]string
-		wantErr string
-		every   time.Duration
-	}{
-		{"note key", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey}, "", time.Minute},
-		{"seed and schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": auth.EncodePrivateKey(priv), "AIDFLOW_CHECKPOINT_EVERY": "10s"}, "", 10 * time.Second},
-		{"missing key", map[string]string{}, "AIDFLOW_AUDIT_SIGNING_KEY", 0},
-		{"bad key", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": "secret"}, "AIDFLOW_AUDIT_SIGNING_KEY", 0},
-		{"bad schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "often"}, "AIDFLOW_CHECKPOINT_EVERY", 0},
-		{"schedule too fast", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "10ms"}, "AIDFLOW_CHECKPOINT_EVERY", 0},
-		{"anomaly schedule", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_ANOMALY_EVERY": "1m"}, "", time.Minute},
-		{"anomaly schedule too fast", map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_ANOMALY_EVERY": "1ms"}, "AIDFLOW_ANOMALY_EVERY", 0},
+	signs := func(every, anomaly time.Duration) func(service.Config) bool {
+		return func(c service.Config) bool {
+			return c.SigningKey != nil && c.KeyName == "aidflow.audit" && c.CheckpointEvery == every && c.AnomalyEvery == anomaly
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range base {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			l := config.FromMap(env)
-			c := service.LoadConfig(l)
-			err := l.Err()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
-				}
-				return
-			}
-			wantAnomaly := service.DefaultAnomalyEvery
-			if s := tt.env["AIDFLOW_ANOMALY_EVERY"]; s != "" {
-				wantAnomaly, _ = time.ParseDuration(s)
-			}
-			if err != nil || c.SigningKey == nil || c.KeyName != "aidflow.audit" || c.CheckpointEvery != tt.every || c.AnomalyEvery != wantAnomaly {
-				t.Fatalf("config %+v, %v", c, err)
-			}
-		})
-	}
+	testkit.ConfigCases(t, service.LoadConfig, testkit.PlatformEnv(t), []testkit.ConfigCase[service.Config]{
+		{Name: "note key", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey}, Check: signs(time.Minute, service.DefaultAnomalyEvery)},
+		{Name: "seed and schedule", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": auth.EncodePrivateKey(priv), "AIDFLOW_CHECKPOINT_EVERY": "10s"},
+			Check: signs(10*time.Second, service.DefaultAnomalyEvery)},
+		{Name: "missing key", Env: map[string]string{}, WantErr: "AIDFLOW_AUDIT_SIGNING_KEY"},
+		{Name: "bad key", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": "secret"}, WantErr: "AIDFLOW_AUDIT_SIGNING_KEY"},
+		{Name: "bad schedule", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "often"}, WantErr: "AIDFLOW_CHECKPOINT_EVERY"},
+		{Name: "schedule too fast", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_CHECKPOINT_EVERY": "10ms"}, WantErr: "AIDFLOW_CHECKPOINT_EVERY"},
+		{Name: "anomaly schedule", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_ANOMALY_EVERY": "1m"}, Check: signs(time.Minute, time.Minute)},
+		{Name: "anomaly schedule too fast", Env: map[string]string{"AIDFLOW_AUDIT_SIGNING_KEY": skey, "AIDFLOW_ANOMALY_EVERY": "1ms"}, WantErr: "AIDFLOW_ANOMALY_EVERY"},
+	}...)
 }
 
 func TestLoadConfigThresholds(t *testing.T) {
@@ -541,60 +477,33 @@ func TestLoadConfigThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := map[string]string{
-		"NATS_URL": "nats://127.0.0.1:4222", "MONGO_URI": "mongodb://127.0.0.1:27017",
-		"AIDFLOW_TOKEN_PUBLIC_KEY": auth.EncodePublicKey(testkit.NewIssuer(t).PublicKey()), "AIDFLOW_AUDIT_SIGNING_KEY": skey,
-	}
+	base := testkit.PlatformEnv(t)
+	base["AIDFLOW_AUDIT_SIGNING_KEY"] = skey
 	all := domain.Thresholds{DispatchWithin: 24 * time.Hour, ReceiptWithin: 96 * time.Hour, ShortReceipt: 0.1, PriceFactor: 2.5, MinPrices: 5,
 		ShipPledgeWithin: 3 * 24 * time.Hour, IdleFor: 36 * time.Hour, UseWindow: 7 * 24 * time.Hour, UseFactor: 4}
-	tests := []struct {
-		name    string
-		env     map[string]string
-		want    domain.Thresholds
-		wantErr string
-	}{
-		{"defaults", nil, domain.DefaultThresholds, ""},
-		{"every one set", map[string]string{
+	thresholds := func(want domain.Thresholds) func(service.Config) bool {
+		return func(c service.Config) bool { return c.Thresholds == want }
+	}
+	testkit.ConfigCases(t, service.LoadConfig, base, []testkit.ConfigCase[service.Config]{
+		{Name: "defaults", Check: thresholds(domain.DefaultThresholds)},
+		{Name: "every one set", Env: map[string]string{
 			service.EnvAcceptedNotDispatched: "24h", service.EnvDispatchedNoReceipt: "96h", service.EnvShortReceipt: "0.1",
 			service.EnvPriceFactor: "2.5", service.EnvPriceMinSources: "5", service.EnvPledgeNotShipped: "72h",
 			service.EnvSupplyIdle: "36h", service.EnvOverUseWindow: "168h", service.EnvOverUseFactor: "4",
-		}, all, ""},
-		{"bad duration", map[string]string{service.EnvAcceptedNotDispatched: "two days"}, domain.Thresholds{}, service.EnvAcceptedNotDispatched},
-		{"duration too short", map[string]string{service.EnvDispatchedNoReceipt: "30s"}, domain.Thresholds{}, service.EnvDispatchedNoReceipt},
-		{"pledge duration too short", map[string]string{service.EnvPledgeNotShipped: "0s"}, domain.Thresholds{}, service.EnvPledgeNotShipped},
-		{"idle duration too short", map[string]string{service.EnvSupplyIdle: "1s"}, domain.Thresholds{}, service.EnvSupplyIdle},
-		{"short receipt not a number", map[string]string{service.EnvShortReceipt: "5%"}, domain.Thresholds{}, service.EnvShortReceipt},
-		{"short receipt of one", map[string]string{service.EnvShortReceipt: "1"}, domain.Thresholds{}, service.EnvShortReceipt},
-		{"short receipt negative", map[string]string{service.EnvShortReceipt: "-0.1"}, domain.Thresholds{}, service.EnvShortReceipt},
-		{"price factor of one", map[string]string{service.EnvPriceFactor: "1"}, domain.Thresholds{}, service.EnvPriceFactor},
-		{"one price", map[string]string{service.EnvPriceMinSources: "1"}, domain.Thresholds{}, service.EnvPriceMinSources},
-		{"prices not whole", map[string]string{service.EnvPriceMinSources: "2.5"}, domain.Thresholds{}, service.EnvPriceMinSources},
-		{"window under a day", map[string]string{service.EnvOverUseWindow: "12h"}, domain.Thresholds{}, service.EnvOverUseWindow},
-		{"use factor zero", map[string]string{service.EnvOverUseFactor: "0"}, domain.Thresholds{}, service.EnvOverUseFactor},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range base {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			l := config.FromMap(env)
-			c := service.LoadConfig(l)
-			err := l.Err()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || c.Thresholds != tt.want {
-				t.Fatalf("thresholds %+v, %v; want %+v", c.Thresholds, err, tt.want)
-			}
-		})
-	}
+		}, Check: thresholds(all)},
+		{Name: "bad duration", Env: map[string]string{service.EnvAcceptedNotDispatched: "two days"}, WantErr: service.EnvAcceptedNotDispatched},
+		{Name: "duration too short", Env: map[string]string{service.EnvDispatchedNoReceipt: "30s"}, WantErr: service.EnvDispatchedNoReceipt},
+		{Name: "pledge duration too short", Env: map[string]string{service.EnvPledgeNotShipped: "0s"}, WantErr: service.EnvPledgeNotShipped},
+		{Name: "idle duration too short", Env: map[string]string{service.EnvSupplyIdle: "1s"}, WantErr: service.EnvSupplyIdle},
+		{Name: "short receipt not a number", Env: map[string]string{service.EnvShortReceipt: "5%"}, WantErr: service.EnvShortReceipt},
+		{Name: "short receipt of one", Env: map[string]string{service.EnvShortReceipt: "1"}, WantErr: service.EnvShortReceipt},
+		{Name: "short receipt negative", Env: map[string]string{service.EnvShortReceipt: "-0.1"}, WantErr: service.EnvShortReceipt},
+		{Name: "price factor of one", Env: map[string]string{service.EnvPriceFactor: "1"}, WantErr: service.EnvPriceFactor},
+		{Name: "one price", Env: map[string]string{service.EnvPriceMinSources: "1"}, WantErr: service.EnvPriceMinSources},
+		{Name: "prices not whole", Env: map[string]string{service.EnvPriceMinSources: "2.5"}, WantErr: service.EnvPriceMinSources},
+		{Name: "window under a day", Env: map[string]string{service.EnvOverUseWindow: "12h"}, WantErr: service.EnvOverUseWindow},
+		{Name: "use factor zero", Env: map[string]string{service.EnvOverUseFactor: "0"}, WantErr: service.EnvOverUseFactor},
+	}...)
 	if len(service.ThresholdEnv) != 9 {
 		t.Fatalf("ThresholdEnv lists %d variables, want one per number (9)", len(service.ThresholdEnv))
 	}
@@ -646,9 +555,9 @@ func TestAuditAnomalies(t *testing.T) {
 		Next  string                 `json:"next"`
 	}
 	_, body := h.get("/v1/audit/anomalies?limit=1", regulator)
-	p1 := decode[page](t, body)
+	p1 := testkit.Decode[page](t, body)
 	_, body = h.get("/v1/audit/anomalies?limit=1&cursor="+url.QueryEscape(p1.Next), regulator)
-	p2 := decode[page](t, body)
+	p2 := testkit.Decode[page](t, body)
 	got := []string{}
 	for _, x := range append(p1.Items, p2.Items...) {
 		got = append(got, x.AnomalyID)
@@ -658,11 +567,11 @@ func TestAuditAnomalies(t *testing.T) {
 		t.Fatalf("listed %v (next %q), want %v", got, p2.Next, want)
 	}
 	_, body = h.get("/v1/audit/anomalies?org_id=org_m3", regulator)
-	if p := decode[page](t, body); len(p.Items) != 1 || p.Items[0].Rule != "price_above_median" || p.Items[0].Threshold == "" {
+	if p := testkit.Decode[page](t, body); len(p.Items) != 1 || p.Items[0].Rule != "price_above_median" || p.Items[0].Threshold == "" {
 		t.Fatalf("org_m3's anomalies: %s", body)
 	}
 	_, body = h.get("/v1/audit/events?type="+events.AnomalyRaisedType, regulator)
-	if p := decode[page](t, body); len(p.Items) != 2 {
+	if p := testkit.Decode[page](t, body); len(p.Items) != 2 {
 		t.Fatalf("recorded anomalies: %s", body)
 	}
 	reviewer := h.iss.Org(t, auth.Regulator, "110000")
@@ -706,7 +615,7 @@ func TestAuditAnomalies(t *testing.T) {
 	checkReviewed := func(when string) {
 		t.Helper()
 		_, body := h.get("/v1/audit/anomalies", regulator)
-		p := decode[struct {
+		p := testkit.Decode[struct {
 			Items []reviewed `json:"items"`
 		}](t, body)
 		for _, x := range p.Items {
@@ -719,7 +628,7 @@ func TestAuditAnomalies(t *testing.T) {
 	checkReviewed("after the review")
 	// The review is a record of the log, naming the regulator's organization.
 	_, body = h.get("/v1/audit/events?type="+events.AnomalyReviewedType+"&org_id="+reviewer.ID, regulator)
-	recorded := decode[struct {
+	recorded := testkit.Decode[struct {
 		Items []struct {
 			Subject string                 `json:"subject"`
 			Data    events.AnomalyReviewed `json:"data"`
@@ -734,7 +643,7 @@ func TestAuditAnomalies(t *testing.T) {
 	if again, err := h.m.App.RaiseAnomalies(t.Context()); err != nil || len(again) != 0 {
 		t.Fatalf("raised after restart: %+v, %v", again, err)
 	}
-	if code, body := h.get("/v1/audit/anomalies", regulator); code != http.StatusOK || len(decode[page](t, body).Items) != 2 {
+	if code, body := h.get("/v1/audit/anomalies", regulator); code != http.StatusOK || len(testkit.Decode[page](t, body).Items) != 2 {
 		t.Fatalf("after restart: %d %s", code, body)
 	}
 	checkReviewed("after a restart")
@@ -744,18 +653,9 @@ func TestAuditAnomalies(t *testing.T) {
 // checks the answer against the OpenAPI document.
 func (h *harness) post(path, token, body string) (int, []byte) {
 	h.t.Helper()
-	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", fmt.Sprintf("k-%d", time.Now().UnixNano()))
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	h.m.Handler().ServeHTTP(rec, req)
-	if err := h.checker.Response(http.MethodPost, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		h.t.Errorf("POST %s: %v", path, err)
-	}
-	return rec.Code, rec.Body.Bytes()
+	r := testkit.Call(h.t, h.m.Handler(), h.checker, http.MethodPost, path, token, body,
+		"Content-Type", "application/json", "Idempotency-Key", fmt.Sprintf("k-%d", time.Now().UnixNano()))
+	return r.Status, r.Body
 }
 
 func TestAuditCorrections(t *testing.T) {
@@ -796,7 +696,7 @@ func TestAuditCorrections(t *testing.T) {
 		CorrectedBy []int64         `json:"corrected_by"`
 		Data        json.RawMessage `json:"data"`
 	}
-	p := decode[struct {
+	p := testkit.Decode[struct {
 		Items []item `json:"items"`
 	}](t, got)
 	// Events of different streams reach the log in either order, so the

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -38,8 +35,7 @@ type harness struct {
 	api  *conform.Checker
 	bus  *bus.Bus // the fake neighbours' connection
 
-	mu        sync.Mutex
-	published []events.Envelope // the demand stream, as consumers see it
+	published *testkit.Recorder // the demand stream, as consumers see it
 }
 
 func start(t *testing.T, tune ...func(*service.Config)) *harness {
@@ -49,27 +45,10 @@ func start(t *testing.T, tune ...func(*service.Config)) *harness {
 	for _, f := range tune {
 		f(&cfg)
 	}
-	api, err := conform.New(service.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, cfg: cfg, iss: iss, api: api}
+	h := &harness{t: t, cfg: cfg, iss: iss, api: testkit.Checker(t, service.Name)}
 	h.boot()
-	b, err := bus.Connect(t.Context(), bus.Options{URL: cfg.Platform.NATSURL, Name: "demand-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	h.bus = b
-	f, err := b.Follow(t.Context(), service.Name, nil, func(e events.Envelope) {
-		h.mu.Lock()
-		h.published = append(h.published, e)
-		h.mu.Unlock()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Stop)
+	h.bus = testkit.Bus(t, cfg.Platform.NATSURL)
+	h.published = testkit.Record(t, h.bus, service.Name, nil)
 	return h
 }
 
@@ -113,11 +92,7 @@ type response struct {
 
 func (r response) need(t *testing.T) ports.NeedJSON {
 	t.Helper()
-	var n ports.NeedJSON
-	if err := json.Unmarshal(r.body, &n); err != nil {
-		t.Fatalf("not a need: %v: %s", err, r.body)
-	}
-	return n
+	return testkit.Decode[ports.NeedJSON](t, r.body)
 }
 
 type problem struct {
@@ -131,11 +106,7 @@ type problem struct {
 
 func (r response) problem(t *testing.T) problem {
 	t.Helper()
-	var p problem
-	if err := json.Unmarshal(r.body, &p); err != nil {
-		t.Fatalf("not a problem: %v: %s", err, r.body)
-	}
-	return p
+	return testkit.Decode[problem](t, r.body)
 }
 
 type list struct {
@@ -145,11 +116,7 @@ type list struct {
 
 func (r response) list(t *testing.T) list {
 	t.Helper()
-	var l list
-	if err := json.Unmarshal(r.body, &l); err != nil {
-		t.Fatalf("not a list: %v: %s", err, r.body)
-	}
-	return l
+	return testkit.Decode[list](t, r.body)
 }
 
 type stockList struct {
@@ -159,35 +126,15 @@ type stockList struct {
 
 func (r response) stockList(t *testing.T) stockList {
 	t.Helper()
-	var l stockList
-	if err := json.Unmarshal(r.body, &l); err != nil {
-		t.Fatalf("not a list of stock reports: %v: %s", err, r.body)
-	}
-	return l
+	return testkit.Decode[stockList](t, r.body)
 }
 
 // do sends a request and checks the answer against the service's OpenAPI
 // document, so a shape the document does not promise fails the test.
 func (h *harness) do(method, path, token, body string, header ...string) response {
 	h.t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	rec := httptest.NewRecorder()
-	h.m.Handler().ServeHTTP(rec, req)
-	res := rec.Result()
-	b, _ := io.ReadAll(res.Body)
-	if err := h.api.Response(method, path, res.StatusCode, res.Header.Get("Content-Type"), b); err != nil {
-		h.t.Errorf("%s %s: %v", method, path, err)
-	}
-	return response{status: res.StatusCode, body: b, header: res.Header}
+	r := testkit.Call(h.t, h.m.Handler(), h.api, method, path, token, body, header...)
+	return response{status: r.Status, body: r.Body, header: r.Header}
 }
 
 func (h *harness) org(role, region string) testkit.Org {
@@ -198,9 +145,7 @@ func (h *harness) org(role, region string) testkit.Org {
 func (h *harness) publish(source string, data events.Payload, m events.Meta) events.Envelope {
 	h.t.Helper()
 	e := events.MustNew(source, data, m)
-	if err := h.bus.Publish(context.Background(), e); err != nil {
-		h.t.Fatal(err)
-	}
+	testkit.Publish(h.t, h.bus, e)
 	return e
 }
 
@@ -235,9 +180,7 @@ func (h *harness) event(typ, subject string) events.Envelope {
 	h.t.Helper()
 	var found events.Envelope
 	testkit.Eventually(h.t, wait, func() bool {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		for _, e := range h.published {
+		for _, e := range h.published.Events() {
 			if e.Type == typ && e.Subject == subject {
 				found = e
 				return true
@@ -249,10 +192,8 @@ func (h *harness) event(typ, subject string) events.Envelope {
 }
 
 func (h *harness) count(typ, subject string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
 	n := 0
-	for _, e := range h.published {
+	for _, e := range h.published.Events() {
 		if e.Type == typ && e.Subject == subject {
 			n++
 		}

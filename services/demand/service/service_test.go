@@ -13,7 +13,6 @@ import (
 	"github.com/aidflow/aidflow/services/demand/ports"
 	"github.com/aidflow/aidflow/services/demand/service"
 	"github.com/aidflow/aidflow/shared/auth"
-	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
 
@@ -438,49 +437,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 }
 
 func TestConfig(t *testing.T) {
-	base := map[string]string{"NATS_URL": "nats://x", "MONGO_URI": "mongodb://x",
-		"AIDFLOW_TOKEN_PUBLIC_KEY": auth.EncodePublicKey(testkit.NewIssuer(t).PublicKey())}
-	tests := []struct {
-		name     string
-		env      map[string]string
-		bad      string
-		after    time.Duration
-		schedule string
-	}{
-		{"defaults", nil, "", 7 * 24 * time.Hour, "@every 1h"},
-		{"set", map[string]string{"AIDFLOW_STALE_AFTER": "72h", "AIDFLOW_STALE_SCHEDULE": "0 3 * * *"}, "", 72 * time.Hour, "0 3 * * *"},
-		{"off", map[string]string{"AIDFLOW_STALE_SCHEDULE": "off"}, "", 7 * 24 * time.Hour, "off"},
-		{"after not a duration", map[string]string{"AIDFLOW_STALE_AFTER": "7d"}, "AIDFLOW_STALE_AFTER", 0, ""},
-		{"after zero", map[string]string{"AIDFLOW_STALE_AFTER": "0s"}, "AIDFLOW_STALE_AFTER", 0, ""},
-		{"schedule not cron", map[string]string{"AIDFLOW_STALE_SCHEDULE": "hourly"}, "AIDFLOW_STALE_SCHEDULE", 0, ""},
-		{"hoarding zero", map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "0"}, "AIDFLOW_HOARDING_MULTIPLE", 0, ""},
-		{"hoarding too large", map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "366"}, "AIDFLOW_HOARDING_MULTIPLE", 0, ""},
-		{"hoarding not a number", map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "30d"}, "AIDFLOW_HOARDING_MULTIPLE", 0, ""},
+	stale := func(after time.Duration, schedule string) func(service.Config) bool {
+		return func(c service.Config) bool {
+			return c.StaleAfter == after && c.StaleSchedule == schedule && c.Platform.MongoDB == "aidflow_demand" && c.HoardingMultiple == 30
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range base {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			l := config.FromMap(env)
-			c := service.LoadConfig(l)
-			err := l.Err()
-			if tt.bad != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.bad) {
-					t.Fatalf("err = %v, want one naming %s", err, tt.bad)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if c.StaleAfter != tt.after || c.StaleSchedule != tt.schedule || c.Platform.MongoDB != "aidflow_demand" || c.HoardingMultiple != 30 {
-				t.Errorf("config = %+v", c)
-			}
-		})
-	}
+	testkit.ConfigCases(t, service.LoadConfig, testkit.PlatformEnv(t), []testkit.ConfigCase[service.Config]{
+		{Name: "defaults", Check: stale(7*24*time.Hour, "@every 1h")},
+		{Name: "set", Env: map[string]string{"AIDFLOW_STALE_AFTER": "72h", "AIDFLOW_STALE_SCHEDULE": "0 3 * * *"}, Check: stale(72*time.Hour, "0 3 * * *")},
+		{Name: "off", Env: map[string]string{"AIDFLOW_STALE_SCHEDULE": "off"}, Check: stale(7*24*time.Hour, "off")},
+		{Name: "after not a duration", Env: map[string]string{"AIDFLOW_STALE_AFTER": "7d"}, WantErr: "AIDFLOW_STALE_AFTER"},
+		{Name: "after zero", Env: map[string]string{"AIDFLOW_STALE_AFTER": "0s"}, WantErr: "AIDFLOW_STALE_AFTER"},
+		{Name: "schedule not cron", Env: map[string]string{"AIDFLOW_STALE_SCHEDULE": "hourly"}, WantErr: "AIDFLOW_STALE_SCHEDULE"},
+		{Name: "hoarding zero", Env: map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "0"}, WantErr: "AIDFLOW_HOARDING_MULTIPLE"},
+		{Name: "hoarding too large", Env: map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "366"}, WantErr: "AIDFLOW_HOARDING_MULTIPLE"},
+		{Name: "hoarding not a number", Env: map[string]string{"AIDFLOW_HOARDING_MULTIPLE": "30d"}, WantErr: "AIDFLOW_HOARDING_MULTIPLE"},
+	}...)
 }

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -43,70 +44,38 @@ func start(t *testing.T) *harness {
 	cfg.Platform.HTTPAddr = ""
 	h := &harness{t: t, cfg: cfg, iss: iss}
 	h.boot()
-	b, err := bus.Connect(t.Context(), bus.Options{URL: cfg.Platform.NATSURL, Name: "neighbours"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	h.bus = b
-	if h.checker, err = conform.New(service.Name); err != nil {
-		t.Fatal(err)
-	}
+	h.bus = testkit.Bus(t, cfg.Platform.NATSURL)
+	h.checker = testkit.Checker(t, service.Name)
 	return h
 }
 
 func (h *harness) boot() {
 	h.t.Helper()
-	m, err := service.Open(context.Background(), h.cfg)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.m, h.stop = m, testkit.Run(h.t, m)
+	h.m, h.stop = testkit.Open(h.t, service.Open, h.cfg)
 }
 
 // publish sends events as their owners would and waits until the read
 // model has applied them.
 func (h *harness) publish(evs ...events.Envelope) {
 	h.t.Helper()
-	for _, e := range evs {
-		if err := h.bus.Publish(h.t.Context(), e); err != nil {
-			h.t.Fatal(err)
-		}
-	}
+	testkit.Publish(h.t, h.bus, evs...)
 	testkit.Eventually(h.t, 10*time.Second, func() bool { return h.m.P.CaughtUp(context.Background()) }, "events applied")
 }
 
-func (h *harness) do(method, path, token string) *httptest.ResponseRecorder {
+// do calls the service and returns the answer unchecked.
+func (h *harness) do(method, path, token string) testkit.Response {
 	h.t.Helper()
-	req := httptest.NewRequest(method, path, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	h.m.Handler().ServeHTTP(rec, req)
-	return rec
+	return testkit.Call(h.t, h.m.Handler(), nil, method, path, token, "")
 }
 
 // get calls the service and checks the answer against its OpenAPI document.
 func (h *harness) get(path string) []byte {
 	h.t.Helper()
-	rec := h.do(http.MethodGet, path, "")
-	if err := h.checker.Response(http.MethodGet, path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		h.t.Errorf("GET %s: %v", path, err)
+	r := testkit.Call(h.t, h.m.Handler(), h.checker, http.MethodGet, path, "", "")
+	if r.Status != http.StatusOK {
+		h.t.Fatalf("GET %s = %d %s", path, r.Status, r.Body)
 	}
-	if rec.Code != http.StatusOK {
-		h.t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
-	}
-	return rec.Body.Bytes()
-}
-
-func decode[T any](t *testing.T, body []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("decode %s: %v", body, err)
-	}
-	return v
+	return r.Body
 }
 
 type list[T any] struct {
@@ -124,7 +93,7 @@ func all[T any](h *harness, path string, limit int) []T {
 		if cursor != "" {
 			u += "&cursor=" + url.QueryEscape(cursor)
 		}
-		p := decode[list[T]](h.t, h.get(u))
+		p := testkit.Decode[list[T]](h.t, h.get(u))
 		out = append(out, p.Items...)
 		if cursor = p.Next; cursor == "" {
 			return out
@@ -230,8 +199,8 @@ func TestDisclosureComponent(t *testing.T) {
 		regulator := h.iss.Org(t, auth.Regulator, "110000").Token
 		for _, path := range []string{"/", "/?lang=en", "/v1/catalog/items", "/v1/public/summary", "/v1/public/regions", "/v1/public/flows", "/static/style.css", "/openapi.json"} {
 			for _, token := range []string{"", hospital, regulator, "not-a-token"} {
-				if rec := h.do(http.MethodGet, path, token); rec.Code != http.StatusOK {
-					t.Errorf("GET %s with token %.10q = %d", path, token, rec.Code)
+				if rec := h.do(http.MethodGet, path, token); rec.Status != http.StatusOK {
+					t.Errorf("GET %s with token %.10q = %d", path, token, rec.Status)
 				}
 			}
 		}
@@ -245,8 +214,8 @@ func TestDisclosureComponent(t *testing.T) {
 			{http.MethodGet, "/v1/public/flows?cursor=%25%25", http.StatusBadRequest},
 			{http.MethodGet, "/v1/public/nothing", http.StatusNotFound},
 		} {
-			if rec := h.do(tt.method, tt.path, ""); rec.Code != tt.want {
-				t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, rec.Code, rec.Body, tt.want)
+			if rec := h.do(tt.method, tt.path, ""); rec.Status != tt.want {
+				t.Errorf("%s %s = %d %s, want %d", tt.method, tt.path, rec.Status, rec.Body, tt.want)
 			}
 		}
 	})
@@ -351,12 +320,12 @@ func TestDisclosureComponent(t *testing.T) {
 			}
 		}
 		css := h.do(http.MethodGet, "/static/style.css", "")
-		if !strings.HasPrefix(css.Header().Get("Content-Type"), "text/css") || !strings.Contains(css.Body.String(), ".level-red") {
-			t.Errorf("style.css: %s %q", css.Header().Get("Content-Type"), css.Body.String()[:min(40, css.Body.Len())])
+		if !strings.HasPrefix(css.Header.Get("Content-Type"), "text/css") || !strings.Contains(string(css.Body), ".level-red") {
+			t.Errorf("style.css: %s %q", css.Header.Get("Content-Type"), string(css.Body[:min(40, len(css.Body))]))
 		}
 		js := h.do(http.MethodGet, "/static/app.js", "")
-		if !strings.Contains(js.Header().Get("Content-Type"), "javascript") || !strings.Contains(js.Body.String(), "/v1/public/stream") {
-			t.Errorf("app.js: %s", js.Header().Get("Content-Type"))
+		if !strings.Contains(js.Header.Get("Content-Type"), "javascript") || !strings.Contains(string(js.Body), "/v1/public/stream") {
+			t.Errorf("app.js: %s", js.Header.Get("Content-Type"))
 		}
 		// The script's data island is JSON the browser can parse.
 		_, island, _ := strings.Cut(zh, `<script type="application/json" id="page-data">`)
@@ -380,10 +349,10 @@ func TestDisclosureComponent(t *testing.T) {
 			{"/v1/public/export/regions.csv", "province,name,name_zh,needed,allocated,delivered,open_shortage,shortage_ratio,level", 34},
 		} {
 			rec := h.do(http.MethodGet, tt.path, "")
-			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/csv; charset=utf-8" {
-				t.Fatalf("GET %s = %d %s", tt.path, rec.Code, rec.Header().Get("Content-Type"))
+			if rec.Status != http.StatusOK || rec.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
+				t.Fatalf("GET %s = %d %s", tt.path, rec.Status, rec.Header.Get("Content-Type"))
 			}
-			recs, err := csv.NewReader(rec.Body).ReadAll()
+			recs, err := csv.NewReader(bytes.NewReader(rec.Body)).ReadAll()
 			if err != nil {
 				t.Fatalf("%s: %v", tt.path, err)
 			}
@@ -395,15 +364,15 @@ func TestDisclosureComponent(t *testing.T) {
 				t.Errorf("%s?hxl=1: %v %v", tt.path, withHXL[:min(2, len(withHXL))], err)
 			}
 		}
-		flows := decode[list[flow]](t, h.get("/v1/public/export/flows.json"))
+		flows := testkit.Decode[list[flow]](t, h.get("/v1/public/export/flows.json"))
 		if len(flows.Items) != 2 || flows.Items[0].ID != "alloc_2" || flows.Next != "" {
 			t.Errorf("flows.json %+v", flows)
 		}
-		regions := decode[list[region]](t, h.get("/v1/public/export/regions.json"))
+		regions := testkit.Decode[list[region]](t, h.get("/v1/public/export/regions.json"))
 		if len(regions.Items) != 34 {
 			t.Errorf("regions.json has %d provinces", len(regions.Items))
 		}
-		if cd := h.do(http.MethodGet, "/v1/public/export/summary.json", "").Header().Get("Content-Disposition"); cd != `attachment; filename="aidflow-summary.json"` {
+		if cd := h.do(http.MethodGet, "/v1/public/export/summary.json", "").Header.Get("Content-Disposition"); cd != `attachment; filename="aidflow-summary.json"` {
 			t.Errorf("Content-Disposition %q", cd)
 		}
 		for _, tt := range []struct {
@@ -418,15 +387,12 @@ func TestDisclosureComponent(t *testing.T) {
 			{"/v1/public/export/snapshots.json?date=2026-03-01", http.StatusUnprocessableEntity},
 			{"/v1/public/export/flows.csv?date=1999-01-01", http.StatusNotFound},
 		} {
-			rec := h.do(http.MethodGet, tt.path, "")
-			if rec.Code != tt.want {
-				t.Errorf("GET %s = %d %s, want %d", tt.path, rec.Code, rec.Body, tt.want)
-			}
+			doc := h.checker
 			if !strings.Contains(tt.path, ".") {
-				continue // not a documented path at all
+				doc = nil // not a documented path at all
 			}
-			if err := h.checker.Response(http.MethodGet, tt.path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-				t.Errorf("GET %s: %v", tt.path, err)
+			if rec := testkit.Call(t, h.m.Handler(), doc, http.MethodGet, tt.path, "", ""); rec.Status != tt.want {
+				t.Errorf("GET %s = %d %s, want %d", tt.path, rec.Status, rec.Body, tt.want)
 			}
 		}
 	})
@@ -444,10 +410,10 @@ func TestDisclosureComponent(t *testing.T) {
 			Quantity: 20, SourceKind: "capacity", SourceID: "cap_1", SourceOrgID: "org_m1", SourceRegion: "330100", DecidedBy: "policy-v1", Reason: "nearest source"}
 		h.publish(allocation(1, "proposed", events.AllocationProposedType, 0, 0, 8, a3))
 		testkit.Eventually(t, 10*time.Second, func() bool { return len(h.m.App.Flows()) == 3 }, "alloc_3 applied")
-		if n := len(decode[list[flow]](t, h.get("/v1/public/export/flows.json")).Items); n != 3 {
+		if n := len(testkit.Decode[list[flow]](t, h.get("/v1/public/export/flows.json")).Items); n != 3 {
 			t.Fatalf("live flows %d, want 3", n)
 		}
-		old := decode[list[flow]](t, h.get("/v1/public/export/flows.json?date=2026-03-02"))
+		old := testkit.Decode[list[flow]](t, h.get("/v1/public/export/flows.json?date=2026-03-02"))
 		if len(old.Items) != 2 || old.Items[1].ID != "alloc_1" {
 			t.Errorf("flows of 2026-03-02: %+v", old.Items)
 		}
@@ -458,7 +424,7 @@ func TestDisclosureComponent(t *testing.T) {
 		if _, err := h.m.App.TakeSnapshot(t.Context(), day1.Add(24*time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		list := decode[list[struct {
+		list := testkit.Decode[list[struct {
 			Date  string `json:"date"`
 			Flows int    `json:"flows"`
 		}]](t, h.get("/v1/public/export/snapshots.json"))

@@ -80,9 +80,7 @@ func TestTwoInstancesOneActive(t *testing.T) {
 		t.Fatalf("allocated %v units to a need of 10: %v", total, got)
 	}
 	seen := map[string]bool{}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, e := range w.published {
+	for _, e := range w.published.Events() {
 		if e.Type == events.AllocationProposedType {
 			if seen[e.Subject] {
 				t.Fatalf("allocation %s proposed twice", e.Subject)

@@ -2,11 +2,8 @@ package service_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +16,6 @@ import (
 	"github.com/aidflow/aidflow/services/matcher/service"
 	"github.com/aidflow/aidflow/shared/auth"
 	"github.com/aidflow/aidflow/shared/bus"
-	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/outbox"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
@@ -41,8 +37,7 @@ type world struct {
 	check *conform.Checker
 	today time.Time
 
-	mu        sync.Mutex
-	published []events.Envelope
+	published *testkit.Recorder // the matcher's allocation events
 }
 
 func newWorld(t *testing.T, opts ...func(*service.Config)) *world {
@@ -53,28 +48,9 @@ func newWorld(t *testing.T, opts ...func(*service.Config)) *world {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	b, err := bus.Connect(context.Background(), bus.Options{URL: cfg.Platform.NATSURL, Name: "matcher-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(b.Close)
-	if err := b.EnsureStreams(context.Background(), events.Services...); err != nil {
-		t.Fatal(err)
-	}
-	check, err := conform.New(service.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := &world{t: t, cfg: cfg, iss: iss, bus: b, check: check, today: app.Today(time.Now())}
-	f, err := b.Follow(context.Background(), "matcher", events.AllocationTypes, func(e events.Envelope) {
-		w.mu.Lock()
-		w.published = append(w.published, e)
-		w.mu.Unlock()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Stop)
+	b := testkit.Bus(t, cfg.Platform.NATSURL)
+	w := &world{t: t, cfg: cfg, iss: iss, bus: b, check: testkit.Checker(t, service.Name), today: app.Today(time.Now())}
+	w.published = testkit.Record(t, b, "matcher", events.AllocationTypes)
 	w.boot()
 	t.Cleanup(func() { w.stop() })
 	return w
@@ -98,9 +74,7 @@ func (w *world) restart() {
 func (w *world) publish(source string, data events.Payload, meta events.Meta) events.Envelope {
 	w.t.Helper()
 	e := events.MustNew(source, data, meta)
-	if err := w.bus.Publish(context.Background(), e); err != nil {
-		w.t.Fatal(err)
-	}
+	testkit.Publish(w.t, w.bus, e)
 	return e
 }
 
@@ -123,31 +97,15 @@ func (w *world) capacity(id string, m testkit.Org, item string, available, revis
 // OpenAPI document.
 func (w *world) call(method, path, token, body string) (int, map[string]any) {
 	w.t.Helper()
-	rec := w.send(method, path, token, body)
-	if err := w.check.Response(method, strings.SplitN(path, "?", 2)[0], rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		w.t.Errorf("%s %s answered outside the OpenAPI document: %v\n%s", method, path, err, rec.Body.String())
-	}
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
+	r := testkit.Call(w.t, w.m.Handler(), w.check, method, path, token, body)
+	return r.Status, r.Object()
 }
 
 // send sends a request with headers (name, value, ...) and returns the
 // answer as it is.
-func (w *world) send(method, path, token, body string, headers ...string) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	rec := httptest.NewRecorder()
-	w.m.Handler().ServeHTTP(rec, req)
-	return rec
+func (w *world) send(method, path, token, body string, headers ...string) testkit.Response {
+	w.t.Helper()
+	return testkit.Call(w.t, w.m.Handler(), nil, method, path, token, body, headers...)
 }
 
 func (w *world) list(token, query string) []map[string]any {
@@ -209,10 +167,8 @@ func (w *world) applied(cond func(*app.App) bool, what string) {
 }
 
 func (w *world) publishedOf(id string) []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	var types []string
-	for _, e := range w.published {
+	for _, e := range w.published.Events() {
 		if e.Subject == id {
 			types = append(types, strings.TrimSuffix(strings.TrimPrefix(e.Type, "aidflow.matcher.allocation_"), ".v1"))
 		}
@@ -355,15 +311,14 @@ func TestAllocationFlowOverHTTP(t *testing.T) {
 	w.capacity("cap_g", manu, "goggles", 10, 1)
 	w.applied(func(a *app.App) bool { _, ok := a.Book.Offer("cap_g"); return ok }, "cap_g recorded")
 	over := `{"need_id":"need_g","source_kind":"capacity","source_id":"cap_g","quantity":4,"reason":"confirmed by phone"}`
-	send := func() *httptest.ResponseRecorder {
+	send := func() testkit.Response {
 		return w.send("POST", "/v1/allocations", reg.Token, over, "Idempotency-Key", "override-1")
 	}
 	rec1, rec2 := send(), send()
-	if rec1.Code != 201 || rec2.Code != 201 || rec1.Body.String() != rec2.Body.String() {
-		t.Fatalf("override twice with one key: %d %d\n%s\n%s", rec1.Code, rec2.Code, rec1.Body, rec2.Body)
+	if rec1.Status != 201 || rec2.Status != 201 || string(rec1.Body) != string(rec2.Body) {
+		t.Fatalf("override twice with one key: %d %d\n%s\n%s", rec1.Status, rec2.Status, rec1.Body, rec2.Body)
 	}
-	var made map[string]any
-	_ = json.Unmarshal(rec1.Body.Bytes(), &made)
+	made := rec1.Object()
 	if made["decided_by"] != "regulator:"+reg.ID || made["reason"] != "confirmed by phone" || made["status"] != "proposed" || made["quantity"] != 4.0 {
 		t.Fatalf("override %v", made)
 	}
@@ -598,8 +553,6 @@ func TestExpiry(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	base := map[string]string{"NATS_URL": "nats://127.0.0.1:4222", "MONGO_URI": "mongodb://127.0.0.1:27017",
-		"AIDFLOW_TOKEN_PUBLIC_KEY": auth.EncodePublicKey(testkit.NewIssuer(t).PublicKey())}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -641,27 +594,9 @@ func TestLoadConfig(t *testing.T) {
 		{"empty name is all, which takes no items", map[string]string{"AIDFLOW_MATCHER_PARTITION": "", "AIDFLOW_MATCHER_ITEMS": "n95-respirator"}, "AIDFLOW_MATCHER_ITEMS", nil},
 		{"name too long", map[string]string{"AIDFLOW_MATCHER_PARTITION": strings.Repeat("m", 31), "AIDFLOW_MATCHER_ITEMS": "n95-respirator"}, "AIDFLOW_MATCHER_PARTITION", nil},
 	}
+	var cases []testkit.ConfigCase[service.Config]
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{}
-			for k, v := range base {
-				env[k] = v
-			}
-			for k, v := range tt.env {
-				env[k] = v
-			}
-			l := config.FromMap(env)
-			c := service.LoadConfig(l)
-			err := l.Err()
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want one naming %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || !tt.check(c) {
-				t.Fatalf("config %+v, err %v", c, err)
-			}
-		})
+		cases = append(cases, testkit.ConfigCase[service.Config]{Name: tt.name, Env: tt.env, WantErr: tt.wantErr, Check: tt.check})
 	}
+	testkit.ConfigCases(t, service.LoadConfig, testkit.PlatformEnv(t), cases...)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -56,11 +55,7 @@ func boot(t testing.TB, change ...func(*service.Config)) *env {
 	for _, c := range change {
 		c(&cfg)
 	}
-	doc, err := conform.New(service.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, cfg: cfg, iss: iss, doc: doc}
+	e := &env{t: t, cfg: cfg, iss: iss, doc: testkit.Checker(t, service.Name)}
 	e.start()
 	return e
 }
@@ -68,32 +63,13 @@ func boot(t testing.TB, change ...func(*service.Config)) *env {
 // start opens and runs the service on e's configuration (its data too).
 func (e *env) start() {
 	e.t.Helper()
-	m, err := service.Open(context.Background(), e.cfg)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.m = m
-	e.stop = testkit.Run(e.t, m)
+	e.m, e.stop = testkit.Open(e.t, service.Open, e.cfg)
 }
 
 func (e *env) call(t testing.TB, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.m.Handler().ServeHTTP(rec, req)
-	u, _ := url.Parse(path)
-	if err := e.doc.Response(method, u.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		t.Errorf("%s %s: %v", method, path, err)
-	}
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
+	r := testkit.Call(t, e.m.Handler(), e.doc, method, path, token, body)
+	return r.Status, r.Object()
 }
 
 // subscribe creates a webhook and returns its id and secret.
@@ -109,9 +85,7 @@ func (e *env) subscribe(t testing.TB, token, target string, evs ...string) (id, 
 
 func (e *env) publish(t testing.TB, ev events.Envelope) {
 	t.Helper()
-	if err := e.m.P.Bus.Publish(context.Background(), ev); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Publish(t, e.m.P.Bus, ev)
 }
 
 // allocation is an allocation_* event of allocation id for hospital hosp
