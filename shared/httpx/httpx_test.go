@@ -246,3 +246,36 @@ func TestNoBody(t *testing.T) {
 		t.Errorf("the action ran %d times, want 3", acted)
 	}
 }
+
+// The key a use case derives ids from is the same for the same write by
+// the same caller, also in a process that has no idempotency record of it
+// (the first try died before the record was written), and differs for
+// another body, caller, path or key.
+func TestRequestKeyFollowsTheWrite(t *testing.T) {
+	keyOf := func(path, body string, hdr ...string) string {
+		e := httpx.New(httpx.Options{Service: "test"})
+		idem := httpx.Idempotency(&httpx.MemoryIdempotencyStore{}, func(c echo.Context) string { return c.Request().Header.Get("X-Org") })
+		e.POST("/things/:id", func(c echo.Context) error { return c.String(http.StatusOK, httpx.RequestKey(c)) }, idem)
+		return do(e, "POST", path, body, hdr...).Body.String()
+	}
+	first := keyOf("/things/a", `{"quantity":1}`, "Idempotency-Key", "k1", "X-Org", "o1")
+	if len(first) != 64 {
+		t.Fatalf("request key %q, want 64 hex digits", first)
+	}
+	if again := keyOf("/things/a", `{"quantity":1}`, "Idempotency-Key", "k1", "X-Org", "o1"); again != first {
+		t.Errorf("the same write again: key %s, want %s", again, first)
+	}
+	for name, other := range map[string]string{
+		"another body":   keyOf("/things/a", `{"quantity":2}`, "Idempotency-Key", "k1", "X-Org", "o1"),
+		"another caller": keyOf("/things/a", `{"quantity":1}`, "Idempotency-Key", "k1", "X-Org", "o2"),
+		"another path":   keyOf("/things/b", `{"quantity":1}`, "Idempotency-Key", "k1", "X-Org", "o1"),
+		"another key":    keyOf("/things/a", `{"quantity":1}`, "Idempotency-Key", "k2", "X-Org", "o1"),
+	} {
+		if other == first {
+			t.Errorf("%s: the same request key", name)
+		}
+	}
+	if none := keyOf("/things/a", `{"quantity":1}`, "X-Org", "o1"); none != "" {
+		t.Errorf("without an Idempotency-Key: %q, want none", none)
+	}
+}

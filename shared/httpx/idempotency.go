@@ -58,6 +58,8 @@ func Idempotency(store IdempotencyStore, scope func(echo.Context) string) echo.M
 			bodyHash := hex.EncodeToString(sum[:])
 			k := sha256.Sum256([]byte(scope(c) + "\x00" + req.Method + "\x00" + req.URL.Path + "\x00" + ikey))
 			key := hex.EncodeToString(k[:])
+			rk := sha256.Sum256([]byte(key + "\x00" + bodyHash))
+			c.Set(requestKeyContext, hex.EncodeToString(rk[:]))
 
 			unlock := locks.Lock(key)
 			defer unlock()
@@ -91,6 +93,23 @@ func Idempotency(store IdempotencyStore, scope func(echo.Context) string) echo.M
 			return nil
 		}
 	}
+}
+
+const requestKeyContext = "httpx.request_key"
+
+// RequestKey identifies a write sent with an Idempotency-Key: the caller's
+// scope, the method, the path, the key and the body, hashed (64 hex
+// digits); "" when the request carries no key or did not pass through
+// Idempotency. The middleware records a write's answer only after the
+// handler has written, so a process that dies in between leaves the write
+// stored and no record: the client's retry reaches the handler again. A
+// use case that creates or replaces something therefore derives the new
+// thing's id (or a mark it keeps with it) from RequestKey, so the retry
+// finds what the first try wrote instead of writing it again (found by
+// the fault suite, e2e/faults).
+func RequestKey(c echo.Context) string {
+	k, _ := c.Get(requestKeyContext).(string)
+	return k
 }
 
 type recorder struct {

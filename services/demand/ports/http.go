@@ -3,8 +3,6 @@
 package ports
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -111,25 +109,13 @@ type postNeedRequest struct {
 	Note              string          `json:"note"`
 }
 
-// idempotencyKey is the request's Idempotency-Key with a hash of its body,
-// so the same key with another body is another need; "" without a key.
-func idempotencyKey(c echo.Context, req postNeedRequest) string {
-	k := c.Request().Header.Get(httpx.IdempotencyHeader)
-	if k == "" {
-		return ""
-	}
-	raw, _ := json.Marshal(req) // a struct of strings and raw JSON: cannot fail
-	sum := sha256.Sum256(raw)
-	return k + "\x00" + hex.EncodeToString(sum[:])
-}
-
 func (h handlers) postNeed(c echo.Context) error {
 	var req postNeedRequest
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
 	cl := auth.From(c)
-	n, err := h.app.PostNeed(c.Request().Context(), domain.Poster{HospitalID: cl.OrgID, Region: cl.Region}, idempotencyKey(c, req), req.input())
+	n, err := h.app.PostNeed(c.Request().Context(), domain.Poster{HospitalID: cl.OrgID, Region: cl.Region}, httpx.RequestKey(c), req.input())
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package ports
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"mime"
@@ -48,13 +46,8 @@ func (h handlers) importNeeds(c echo.Context) error {
 	}
 	// With an Idempotency-Key, the needs' ids follow from it and the file,
 	// so a retry after a failed write completes the import without doubles.
-	key := ""
-	if k := req.Header.Get(httpx.IdempotencyHeader); k != "" {
-		sum := sha256.Sum256(body)
-		key = k + "\x00" + hex.EncodeToString(sum[:])
-	}
 	cl := auth.From(c)
-	needs, err := h.app.ImportNeeds(req.Context(), domain.Poster{HospitalID: cl.OrgID, Region: cl.Region}, key, rows)
+	needs, err := h.app.ImportNeeds(req.Context(), domain.Poster{HospitalID: cl.OrgID, Region: cl.Region}, httpx.RequestKey(c), rows)
 	if err != nil {
 		return err
 	}
