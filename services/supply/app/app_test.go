@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -38,7 +39,7 @@ func TestReportCapacity(t *testing.T) {
 	ctx := context.Background()
 	in := input("n95-respirator", 5000)
 	in.UnitPrice = "4.20"
-	c, err := a.ReportCapacity(ctx, mfr, in)
+	c, err := a.ReportCapacity(ctx, mfr, "", in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func TestReportCapacity(t *testing.T) {
 		c.Standard != "GB 19083" || *c.UnitPriceFen != 420 || c.Remaining() != 5000 {
 		t.Fatalf("report %+v", c)
 	}
-	c, err = a.ReportCapacity(ctx, mfr, input("n95-respirator", 4000))
+	c, err = a.ReportCapacity(ctx, mfr, "", input("n95-respirator", 4000))
 	if err != nil || c.Revision != 2 || c.AvailableNow != 4000 {
 		t.Fatalf("second report %+v %v", c, err)
 	}
@@ -62,14 +63,53 @@ func TestReportCapacity(t *testing.T) {
 		d.Revision != 2 || d.AvailableNow != 4000 || d.UnitPrice != 0 || d.Region != "320500" {
 		t.Errorf("event %+v %+v", evs[1], d)
 	}
-	if _, err := a.ReportCapacity(ctx, mfr, input("n95", 1)); apperr.CodeOf(err) != apperr.NotFound {
+	if _, err := a.ReportCapacity(ctx, mfr, "", input("n95", 1)); apperr.CodeOf(err) != apperr.NotFound {
 		t.Errorf("unknown item: %v", err)
 	}
-	if _, err := a.ReportCapacity(ctx, mfr, input("n95-respirator", -1)); apperr.CodeOf(err) != apperr.Unprocessable {
+	if _, err := a.ReportCapacity(ctx, mfr, "", input("n95-respirator", -1)); apperr.CodeOf(err) != apperr.Unprocessable {
 		t.Errorf("negative: %v", err)
 	}
 	if len(repo.Events()) != 2 {
 		t.Error("a refused report must publish nothing")
+	}
+}
+
+// A report sent again with its Idempotency-Key after the process died
+// between the write and the idempotency record is answered, not applied a
+// second time; another key is a new report even with the same numbers.
+func TestReportCapacityWithTheSameKeyReportsOnce(t *testing.T) {
+	a, repo := newApp()
+	ctx := context.Background()
+	first, err := a.ReportCapacity(ctx, mfr, "key-1", input("goggles", 500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := app.New(repo, nil)
+	restarted.Now = a.Now
+	again, err := restarted.ReportCapacity(ctx, mfr, "key-1", input("goggles", 500))
+	if err != nil || again.Revision != first.Revision {
+		t.Fatalf("retry = revision %d, %v; want the first report's %d", again.Revision, err, first.Revision)
+	}
+	if n := len(repo.Events()); n != 1 {
+		t.Fatalf("%d events stored, want one capacity_reported", n)
+	}
+	second, err := a.ReportCapacity(ctx, mfr, "key-2", input("goggles", 500))
+	if err != nil || second.Revision != 2 || len(repo.Events()) != 2 {
+		t.Fatalf("another key = revision %d, %v, %d events; want revision 2 and its event", second.Revision, err, len(repo.Events()))
+	}
+	theirs, err := a.ReportCapacity(ctx, other, "key-1", input("goggles", 500))
+	if err != nil || theirs.Revision != 1 || theirs.ManufacturerID != "org_n" {
+		t.Fatalf("another manufacturer's key-1 = %+v, %v; want its own first report", theirs, err)
+	}
+	// Only the latest keys are kept: the oldest is forgotten.
+	for i := range domain.MaxReportKeys {
+		if _, err := a.ReportCapacity(ctx, mfr, fmt.Sprintf("key-%d", i+3), input("goggles", 500)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := repo.Get(ctx, first.ID)
+	if err != nil || len(c.ReportKeys) != domain.MaxReportKeys || c.Reported("key-1") || !c.Reported(fmt.Sprintf("key-%d", domain.MaxReportKeys+2)) {
+		t.Errorf("keys kept %v, %v", c.ReportKeys, err)
 	}
 }
 
@@ -78,7 +118,7 @@ func TestListCapacity(t *testing.T) {
 	ctx := context.Background()
 	for _, by := range []auth.Claims{mfr, other} {
 		for _, item := range []string{"n95-respirator", "surgical-mask"} {
-			if _, err := a.ReportCapacity(ctx, by, input(item, 10)); err != nil {
+			if _, err := a.ReportCapacity(ctx, by, "", input(item, 10)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -110,7 +150,7 @@ func TestListCapacity(t *testing.T) {
 func TestApplyAllocation(t *testing.T) {
 	a, repo := newApp()
 	ctx := context.Background()
-	c, err := a.ReportCapacity(ctx, mfr, input("n95-respirator", 1000))
+	c, err := a.ReportCapacity(ctx, mfr, "", input("n95-respirator", 1000))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +169,7 @@ func TestApplyAllocation(t *testing.T) {
 		t.Fatalf("after accept: %+v", got)
 	}
 	// The manufacturer may not report less than is promised.
-	if _, err := a.ReportCapacity(ctx, mfr, input("n95-respirator", 300)); apperr.CodeOf(err) != apperr.Conflict {
+	if _, err := a.ReportCapacity(ctx, mfr, "", input("n95-respirator", 300)); apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("lowering below reserved: %v", err)
 	}
 	al.Version, al.Status, al.ShippedQuantity = 2, "dispatched", 400

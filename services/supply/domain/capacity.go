@@ -67,7 +67,17 @@ type Capacity struct {
 	// Days are the report's end-of-day figures, oldest first, a month of
 	// them (RecordDay, daily.Record): the per-day view of supply.
 	Days []DayFigure
+	// ReportKeys are the request keys (httpx.RequestKey) of the latest
+	// reports sent with an Idempotency-Key, oldest first, at most
+	// MaxReportKeys: a report sent again with one of them was already
+	// applied (Reported).
+	ReportKeys []string
 }
+
+// MaxReportKeys bounds Capacity.ReportKeys. A client retries a report
+// within moments; by then a manufacturer has sent only a few others for
+// the same item.
+const MaxReportKeys = 20
 
 // CapacityID is the id of a manufacturer's report for an item. It is
 // deterministic so a new report replaces the current one by _id.
@@ -87,7 +97,28 @@ func (c Capacity) Clone() Capacity {
 	}
 	c.Allocations = allocs
 	c.Days = slices.Clone(c.Days)
+	c.ReportKeys = slices.Clone(c.ReportKeys)
 	return c
+}
+
+// Reported reports whether the report with request key key (not empty)
+// was already applied: its write was stored, but the process died before
+// the idempotency record was (or before it answered), and the client sent
+// it again.
+func (c Capacity) Reported(key string) bool {
+	return key != "" && slices.Contains(c.ReportKeys, key)
+}
+
+// RememberReport records the request key of the report just applied,
+// forgetting the oldest beyond MaxReportKeys; "" (no key) is not kept.
+func (c *Capacity) RememberReport(key string) {
+	if key == "" {
+		return
+	}
+	c.ReportKeys = append(c.ReportKeys, key)
+	if n := len(c.ReportKeys) - MaxReportKeys; n > 0 {
+		c.ReportKeys = slices.Delete(c.ReportKeys, 0, n)
+	}
 }
 
 // Reserved counts the units of this source's proposed and accepted

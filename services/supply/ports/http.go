@@ -90,7 +90,7 @@ func (h handlers) report(c echo.Context) error {
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	cp, err := h.app.ReportCapacity(c.Request().Context(), auth.From(c), req.input(c.Param("item")))
+	cp, err := h.app.ReportCapacity(c.Request().Context(), auth.From(c), httpx.RequestKey(c), req.input(c.Param("item")))
 	if err != nil {
 		return err
 	}

@@ -121,6 +121,28 @@ func RunRepositorySuite(t *testing.T, open func(t *testing.T) Subject) {
 			t.Errorf("%d events, want 2", n)
 		}
 	})
+	t.Run("a keyed report sent again after a restart is applied once", func(t *testing.T) {
+		s := open(t)
+		mfr := auth.Claims{OrgID: "org_m1", Role: auth.Manufacturer, Region: "330100"}
+		in := domain.ReportInput{Item: "n95-respirator", AvailableNow: ptrOf[int64](1000), DailyRate: ptrOf[int64](10), LeadTimeDays: ptrOf(0)}
+		first, err := app.New(s.Repo, nil).ReportCapacity(ctx, mfr, "key-1", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The process died before the idempotency record; the retry
+		// reaches a restarted one.
+		again, err := app.New(s.Reopen(t), nil).ReportCapacity(ctx, mfr, "key-1", in)
+		if err != nil || again.Revision != first.Revision || again.AvailableNow != 1000 {
+			t.Fatalf("the retry = revision %d, %v; want the first report, revision %d", again.Revision, err, first.Revision)
+		}
+		if n := len(s.Events(t, first.ID)); n != 1 {
+			t.Errorf("%d capacity_reported events, want 1", n)
+		}
+		next, err := app.New(s.Reopen(t), nil).ReportCapacity(ctx, mfr, "key-2", in)
+		if err != nil || next.Revision != first.Revision+1 || !slices.Equal(next.ReportKeys, []string{"key-1", "key-2"}) {
+			t.Errorf("another key = revision %d, keys %v, %v; want a new revision remembering both", next.Revision, next.ReportKeys, err)
+		}
+	})
 	t.Run("the daily history survives a write, a list and a restart", func(t *testing.T) {
 		s := open(t)
 		c := put(t, s.Repo, "org_m1", "n95-respirator", 1000, nil)
@@ -365,7 +387,7 @@ func raceForTheLastUnits(t *testing.T, repo domain.Repository) {
 	}
 	// The manufacturer cannot report less than is promised, not even what
 	// it first reported.
-	_, err = a.ReportCapacity(ctx, auth.Claims{OrgID: "org_race", Role: auth.Manufacturer, Region: "330100"},
+	_, err = a.ReportCapacity(ctx, auth.Claims{OrgID: "org_race", Role: auth.Manufacturer, Region: "330100"}, "",
 		domain.ReportInput{Item: "n95-respirator", AvailableNow: ptrOf[int64](available), DailyRate: ptrOf[int64](0), LeadTimeDays: ptrOf(0)})
 	if apperr.CodeOf(err) != apperr.Conflict {
 		t.Fatalf("a report below reserved: %v", err)

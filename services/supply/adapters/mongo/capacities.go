@@ -84,6 +84,7 @@ type capacityDoc struct {
 	UpdatedAt    time.Time           `bson:"updated_at"`
 	Allocations  map[string]allocDoc `bson:"allocations"`
 	Days         []dayDoc            `bson:"days,omitempty"`
+	ReportKeys   []string            `bson:"report_keys,omitempty"`
 }
 
 type dayDoc struct {
@@ -97,7 +98,7 @@ type dayDoc struct {
 func toDoc(c domain.Capacity) capacityDoc {
 	d := capacityDoc{ID: c.ID, ManufacturerID: c.ManufacturerID, Item: c.Item, Region: c.Region, AvailableNow: c.AvailableNow,
 		DailyRate: c.DailyRate, LeadTimeDays: c.LeadTimeDays, Standard: c.Standard, UnitPriceFen: c.UnitPriceFen,
-		Revision: c.Revision, ReportedAt: c.ReportedAt, UpdatedAt: c.UpdatedAt, Allocations: map[string]allocDoc{}}
+		Revision: c.Revision, ReportedAt: c.ReportedAt, UpdatedAt: c.UpdatedAt, Allocations: map[string]allocDoc{}, ReportKeys: c.ReportKeys}
 	for id, a := range c.Allocations {
 		d.Allocations[id] = allocDoc(a)
 	}
@@ -110,7 +111,7 @@ func toDoc(c domain.Capacity) capacityDoc {
 func (d capacityDoc) capacity() domain.Capacity {
 	c := domain.Capacity{ID: d.ID, ManufacturerID: d.ManufacturerID, Item: d.Item, Region: d.Region, AvailableNow: d.AvailableNow,
 		DailyRate: d.DailyRate, LeadTimeDays: d.LeadTimeDays, Standard: d.Standard, UnitPriceFen: d.UnitPriceFen,
-		Revision: d.Revision, ReportedAt: d.ReportedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Allocations: map[string]domain.Allocation{}}
+		Revision: d.Revision, ReportedAt: d.ReportedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), Allocations: map[string]domain.Allocation{}, ReportKeys: d.ReportKeys}
 	for id, a := range d.Allocations {
 		c.Allocations[id] = domain.Allocation(a)
 	}
