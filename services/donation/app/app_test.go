@@ -46,7 +46,7 @@ func newFixture(t *testing.T) fixture {
 func TestPledgeDonation(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	d, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: "org_h"})
+	d, err := f.app.PledgeDonation(ctx, donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: "org_h"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,13 +62,55 @@ func TestPledgeDonation(t *testing.T) {
 		t.Errorf("events %+v", evs)
 	}
 	for _, hid := range []string{"org_x", "org_m"} {
-		_, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: hid})
+		_, err := f.app.PledgeDonation(ctx, donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: hid})
 		if apperr.CodeOf(err) != apperr.Unprocessable {
 			t.Errorf("hospital %s: %v", hid, err)
 		}
 	}
 	if len(f.donations.Events()) != 1 {
 		t.Error("a refused pledge must publish nothing")
+	}
+}
+
+// A pledge sent again with its Idempotency-Key after the process died
+// between the write and the idempotency record is answered with the
+// donation the first try stored, tracking code and all; a try that died
+// after reserving its code leaves a code that opens nothing.
+func TestPledgeWithTheSameKeyPledgesOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	in := domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, PublicName: "Rotary Club"}
+	// The first try reserved a code and died before the donation.
+	orphan := domain.NewTrackingCode()
+	if err := f.donations.ReserveCode(ctx, orphan, domain.KeyedDonationID(donor.OrgID, "key-1")); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.app.PledgeDonation(ctx, donor, "key-1", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := app.New(f.donations, memory.NewOrgs(), nil)
+	restarted.Now = f.app.Now
+	again, err := restarted.PledgeDonation(ctx, donor, "key-1", in)
+	if err != nil || again.ID != first.ID || again.TrackingCode != first.TrackingCode {
+		t.Fatalf("retry = %s %s, %v; want the first donation %s %s", again.ID, again.TrackingCode, err, first.ID, first.TrackingCode)
+	}
+	if n := len(f.donations.Events()); n != 1 {
+		t.Fatalf("%d events stored, want one donation_pledged", n)
+	}
+	if _, err := f.app.PublicJourney(ctx, first.TrackingCode); err != nil {
+		t.Errorf("the donor's code: %v", err)
+	}
+	if _, err := f.app.PublicJourney(ctx, orphan); !errors.Is(err, domain.ErrCodeNotFound) {
+		t.Errorf("the dead try's code: %v, want %v", err, domain.ErrCodeNotFound)
+	}
+	second, err := f.app.PledgeDonation(ctx, donor, "key-2", in)
+	if err != nil || second.ID == first.ID {
+		t.Fatalf("another key = %s, %v; want a new donation", second.ID, err)
+	}
+	theirs, err := f.app.PledgeDonation(ctx, other, "key-1", in)
+	if err != nil || theirs.ID == first.ID {
+		t.Fatalf("another donor's key-1 = %s, %v; want its own donation", theirs.ID, err)
 	}
 }
 
@@ -89,11 +131,11 @@ func (r *takenCodes) ReserveCode(ctx context.Context, code, id string) error {
 func TestPledgeDrawsAnotherCodeWhenTaken(t *testing.T) {
 	f := newFixture(t)
 	f.app.Donations = &takenCodes{Repository: f.donations, n: 2}
-	if _, err := f.app.PledgeDonation(context.Background(), donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 1}}}); err != nil {
+	if _, err := f.app.PledgeDonation(context.Background(), donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 1}}}); err != nil {
 		t.Fatalf("two taken codes, the third is free: %v", err)
 	}
 	f.app.Donations = &takenCodes{Repository: f.donations, n: 100}
-	_, err := f.app.PledgeDonation(context.Background(), donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 1}}})
+	_, err := f.app.PledgeDonation(context.Background(), donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 1}}})
 	if !errors.Is(err, domain.ErrCodeTaken) {
 		t.Errorf("every code taken: %v", err)
 	}
@@ -102,7 +144,7 @@ func TestPledgeDrawsAnotherCodeWhenTaken(t *testing.T) {
 func TestGetDonationAndJourney(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	d, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}},
+	d, err := f.app.PledgeDonation(ctx, donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}},
 		PublicName: "张伟", Anonymous: true})
 	if err != nil {
 		t.Fatal(err)
@@ -164,11 +206,11 @@ func TestGetDonationAndJourney(t *testing.T) {
 func TestFlagOverdueGifts(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	directed, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: "org_h"})
+	directed, err := f.app.PledgeDonation(ctx, donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, HospitalID: "org_h"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}}); err != nil {
+	if _, err := f.app.PledgeDonation(ctx, donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {

@@ -21,7 +21,7 @@ func correction(subject, correctsType, reason, corrected string) (events.Envelop
 func TestApplyCorrectionShowsBesideTheOriginal(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	d, err := f.app.PledgeDonation(ctx, donor, domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, PublicName: "Rotary Club"})
+	d, err := f.app.PledgeDonation(ctx, donor, "", domain.PledgeInput{Items: []domain.LineInput{{Item: "goggles", Quantity: 50}}, PublicName: "Rotary Club"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,14 @@ const codeAttempts = 5
 
 // PledgeDonation records a donor's pledge with a fresh tracking code and
 // announces it (donation_pledged) in the same write.
-func (a *App) PledgeDonation(ctx context.Context, by auth.Claims, in domain.PledgeInput) (domain.Donation, error) {
+//
+// key, when not empty (httpx.RequestKey: the Idempotency-Key with the
+// body), makes the donation's id a function of the donor and the key. The
+// idempotency record is written after the donation, so a crash in between
+// leaves a stored donation and no record; the client's retry then finds
+// the donation by its id and answers it, tracking code and all, instead of
+// pledging it a second time (found by the fault suite, e2e/faults).
+func (a *App) PledgeDonation(ctx context.Context, by auth.Claims, key string, in domain.PledgeInput) (domain.Donation, error) {
 	var hospital *domain.Org
 	if in.HospitalID != "" {
 		o, err := a.Orgs.Get(ctx, in.HospitalID)
@@ -32,6 +39,16 @@ func (a *App) PledgeDonation(ctx context.Context, by auth.Claims, in domain.Pled
 	if err != nil {
 		return domain.Donation{}, err
 	}
+	if key != "" {
+		d.ID = domain.KeyedDonationID(by.OrgID, key)
+		held, err := a.Donations.Get(ctx, d.ID)
+		if err == nil {
+			return held, nil
+		}
+		if !errors.Is(err, domain.ErrDonationNotFound) {
+			return domain.Donation{}, err
+		}
+	}
 	// The code is stored first, pointing at the donation's id: a crash
 	// before the donation is written leaves an unused code (its lookup
 	// answers 404), never a donation without a code.
@@ -45,7 +62,11 @@ func (a *App) PledgeDonation(ctx context.Context, by auth.Claims, in domain.Pled
 			return domain.Donation{}, fmt.Errorf("reserve a tracking code: %w", err)
 		}
 	}
-	if err := a.Donations.Create(ctx, d, d.Event(Source)); err != nil {
+	err = a.Donations.Create(ctx, d, d.Event(Source))
+	if errors.Is(err, domain.ErrExists) && key != "" {
+		return a.Donations.Get(ctx, d.ID) // the same retry, in another process
+	}
+	if err != nil {
 		return domain.Donation{}, err
 	}
 	return d, nil

@@ -6,6 +6,7 @@ package domain
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"slices"
 	"strconv"
@@ -80,6 +81,13 @@ type Donation struct {
 	// Corrections are the audit's corrections of its events and its
 	// allocations' events, in the order received.
 	Corrections []Correction
+}
+
+// KeyedDonationID is the id of a donation pledged with a request key
+// (httpx.RequestKey), so the same pledge sent again has the same id.
+func KeyedDonationID(donorID, key string) string {
+	h := sha256.Sum256([]byte(donorID + "\x00" + key))
+	return "don_" + hex.EncodeToString(h[:10])
 }
 
 // OfferID is the id under which line i is offered to the matcher.

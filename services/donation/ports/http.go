@@ -132,7 +132,7 @@ func (h handlers) pledge(c echo.Context) error {
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	d, err := h.app.PledgeDonation(c.Request().Context(), auth.From(c), req.input())
+	d, err := h.app.PledgeDonation(c.Request().Context(), auth.From(c), httpx.RequestKey(c), req.input())
 	if err != nil {
 		return err
 	}
