@@ -29,6 +29,9 @@ type IssuedToken struct {
 	Token   string `json:"token"`
 }
 
-func (a *App) sign(o domain.Org, tokenID string) (string, error) {
-	return a.Signer.Sign(auth.Claims{TokenID: tokenID, OrgID: o.ID, Role: o.Role, Region: o.Region, IssuedAt: a.Now().Unix()})
+// sign makes the token t of o. Issued at the token's creation, it is the
+// same string each time it is signed, so a request answered again after a
+// crash (see RegisterOrg) gives the token the first try created.
+func (a *App) sign(o domain.Org, t domain.Token) (string, error) {
+	return a.Signer.Sign(auth.Claims{TokenID: t.ID, OrgID: o.ID, Role: o.Role, Region: o.Region, IssuedAt: t.CreatedAt.Unix()})
 }

@@ -4,6 +4,7 @@ package domain
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"strings"
 	"time"
@@ -99,7 +100,23 @@ func NewOrg(in NewOrgInput, now time.Time) (Org, error) {
 	if err := v.Err(); err != nil {
 		return Org{}, err
 	}
-	return Org{ID: "org_" + randomHex(10), Name: name, Role: in.Role, Region: in.Region, FacilityType: ft, CreatedAt: now.UTC()}, nil
+	// Milliseconds: the database's precision, so an organization answered
+	// again after a round trip through it reads the same.
+	return Org{ID: "org_" + randomHex(10), Name: name, Role: in.Role, Region: in.Region, FacilityType: ft, CreatedAt: now.UTC().Truncate(time.Millisecond)}, nil
+}
+
+// KeyedOrgID is the id of an organization created by a request with a
+// request key (httpx.RequestKey), so the same request sent again has the
+// same id.
+func KeyedOrgID(key string) string { return "org_" + keyHex(key, 10) }
+
+// KeyedTokenID is the id of a token issued by a request with a request
+// key, so the same request sent again issues the same token.
+func KeyedTokenID(orgID, key string) string { return orgID + ".tok_" + keyHex(orgID+"\x00"+key, 8) }
+
+func keyHex(s string, n int) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:n])
 }
 
 // NewTokenID returns a token id that names its organization, so a

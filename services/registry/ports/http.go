@@ -60,7 +60,7 @@ func (h handlers) createOrg(c echo.Context) error {
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	r, err := h.app.RegisterOrg(c.Request().Context(), domain.NewOrgInput(req))
+	r, err := h.app.RegisterOrg(c.Request().Context(), httpx.RequestKey(c), domain.NewOrgInput(req))
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func (h handlers) getOrg(c echo.Context) error {
 }
 
 func (h handlers) issueToken(c echo.Context) error {
-	t, err := h.app.IssueToken(c.Request().Context(), c.Param("id"))
+	t, err := h.app.IssueToken(c.Request().Context(), c.Param("id"), httpx.RequestKey(c))
 	if err != nil {
 		return err
 	}

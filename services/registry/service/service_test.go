@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/aidflow/aidflow/services/registry/service"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
@@ -90,6 +92,49 @@ func TestOrganizationsAndTokens(t *testing.T) {
 	}
 	if code, _ := call(t, h, "DELETE", "/v1/tokens/org_nope.tok_1", operator, ""); code != 404 {
 		t.Errorf("revoke unknown: %d, want 404", code)
+	}
+}
+
+// A create sent again with its Idempotency-Key after the process died
+// between the write and the idempotency record (here: the record is
+// deleted) answers the organization and token the first try created.
+func TestCreateOrgRetriedAfterALostIdempotencyRecordCreatesOnce(t *testing.T) {
+	m := boot(t)
+	h := m.Handler()
+	send := func(method, path, body string) (int, string) {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("Authorization", "Bearer "+operator)
+		req.Header.Set("Idempotency-Key", "create-once")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if _, err := m.P.DB.Collection("idempotency_keys").DeleteMany(context.Background(), bson.D{}); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Code, rec.Body.String()
+	}
+	body := `{"name":"Fever Clinic 7","role":"hospital","region":"420100","facility_type":"fever_clinic"}`
+	code, first := send("POST", "/v1/orgs", body)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, first)
+	}
+	if code, again := send("POST", "/v1/orgs", body); code != 201 || again != first {
+		t.Fatalf("the same create again: %d %s\nwant the first answer %s", code, again, first)
+	}
+	var org struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal([]byte(first), &org)
+	code, tok := send("POST", "/v1/orgs/"+org.ID+"/tokens", "")
+	if again, tokAgain := send("POST", "/v1/orgs/"+org.ID+"/tokens", ""); code != 201 || again != 201 || tokAgain != tok {
+		t.Fatalf("the same token request again: %d %s, then %d %s", code, tok, again, tokAgain)
+	}
+	_, list := call(t, h, "GET", "/v1/orgs", operator, "")
+	if items, _ := list["items"].([]any); len(items) != 1 {
+		t.Errorf("%d organizations, want 1: %v", len(items), list)
 	}
 }
 
