@@ -6,6 +6,7 @@ require (
 	github.com/Shopify/toxiproxy/v2 v2.5.0
 	github.com/aidflow/aidflow/contracts v0.0.0
 	github.com/aidflow/aidflow/deploy v0.0.0
+	github.com/aidflow/aidflow/services/audit v0.0.0
 	github.com/aidflow/aidflow/shared v0.0.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/prometheus/client_golang v1.25.0
@@ -18,7 +19,6 @@ require (
 	github.com/FerretDB/FerretDB v1.24.0 // indirect
 	github.com/FerretDB/wire v0.0.7 // indirect
 	github.com/SAP/go-hdb v1.10.1 // indirect
-	github.com/aidflow/aidflow/services/audit v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/console v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/demand v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/disclosure v0.0.0 // indirect

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -78,20 +79,6 @@ func (c *client) write(method, path, token, key string, body any) (int, []byte, 
 	}
 }
 
-// must sends a request (retried like write) and decodes a want answer.
-func (c *client) must(want int, method, path, token string, body, out any) {
-	c.t.Helper()
-	code, raw, _ := c.write(method, path, token, "", body)
-	if code != want {
-		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, code, want, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			c.t.Fatalf("%s %s: %v: %s", method, path, err, raw)
-		}
-	}
-}
-
 // list reads every page of a list as token.
 func list[T any](c *client, path, token string) ([]T, error) {
 	return listFrom[T](c, path, token, "")
@@ -132,12 +119,13 @@ func listFrom[T any](c *client, path, token, cursor string) ([]T, error) {
 }
 
 // world is the organizations a scenario runs with: hospitals, a
-// regulator, and manufacturers whose capacity exceeds every need the
-// scenario posts, so every need can be fully allocated.
+// regulator, manufacturers whose capacity exceeds every need the scenario
+// posts, so every need can be fully allocated, and a donor.
 type world struct {
 	hospitals     []string
 	regulator     string
 	manufacturers []string
+	donor         string
 }
 
 var items = []string{"n95-respirator", "surgical-mask", "protective-suit", "goggles"}
@@ -148,14 +136,17 @@ var regions = []string{"420100", "330100", "110000", "440300", "320500", "420500
 // at most 10 × 50 units, so two manufacturers cover 1,000 needs on one item.
 const capacityPerItem = 300_000
 
-func setUp(t *testing.T, c *cluster, api *client) world {
+// setUp registers the world and reports its capacity, recording both in
+// the ledger like every other write (without Idempotency-Keys: nothing
+// fails yet).
+func setUp(t *testing.T, c *cluster, api *client, l *ledger) world {
 	t.Helper()
 	var w world
 	org := func(name, role, region string) string {
-		var o struct {
-			Token string `json:"token"`
+		o := api.registerOrg(c.Operator, "", name, role, region)
+		if !promise(t, l, &l.orgs, o, o.sent, http.StatusCreated) {
+			t.FailNow()
 		}
-		api.must(http.StatusCreated, http.MethodPost, "/v1/orgs", c.Operator, map[string]any{"name": name, "role": role, "region": region, "facility_type": facility(role)}, &o)
 		return o.Token
 	}
 	for i := range 8 {
@@ -163,12 +154,14 @@ func setUp(t *testing.T, c *cluster, api *client) world {
 	}
 	w.regulator = org("Fault regulator", "regulator", "110000")
 	for i := range 2 {
-		tok := org(fmt.Sprintf("Fault manufacturer %d", i), "manufacturer", regions[(i*3)%len(regions)])
-		w.manufacturers = append(w.manufacturers, tok)
+		w.manufacturers = append(w.manufacturers, org(fmt.Sprintf("Fault manufacturer %d", i), "manufacturer", regions[(i*3)%len(regions)]))
 		for _, item := range items {
-			api.must(http.StatusOK, http.MethodPut, "/v1/capacity/"+item, tok, map[string]any{"available_now": capacityPerItem, "daily_rate": 1000, "lead_time_days": 0}, nil)
+			if r := api.reportCapacity(w, i, "", item, capacityPerItem); !promise(t, l, &l.reports, r, r.sent, http.StatusOK) {
+				t.FailNow()
+			}
 		}
 	}
+	w.donor = org("Fault donor", "donor", "330100")
 	return w
 }
 
@@ -179,34 +172,89 @@ func facility(role string) any {
 	return nil
 }
 
-// posted is one need the client sent: its key, what it asked, and the id
-// of the 2xx answer.
+// sent is one write as the client sent it and the answer below 500 it
+// finally got, kept so the checker can send it again.
+type sent struct {
+	Method, Path, Token, Key string
+	Body                     any
+	Code                     int
+	Answer                   []byte
+	// Failed: an attempt got a 5xx or a connection error before the answer.
+	Failed bool
+}
+
+// send makes a write the careful way (write) and keeps it.
+func (c *client) send(method, path, token, key string, body any) sent {
+	code, raw, failed := c.write(method, path, token, key, body)
+	return sent{Method: method, Path: path, Token: token, Key: key, Body: body, Code: code, Answer: raw, Failed: failed}
+}
+
+// names are the fields of an answer that name what it describes.
+type names struct {
+	ID           string `json:"id"`
+	Token        string `json:"token"`
+	TokenID      string `json:"token_id"`
+	TrackingCode string `json:"tracking_code"`
+}
+
+// named reads the names in the answer.
+func (s sent) named() names {
+	var n names
+	_ = json.Unmarshal(s.Answer, &n)
+	return n
+}
+
+// posted is one need the client sent: what it asked, and the id of the
+// 2xx answer.
 type posted struct {
-	Key      string
+	sent
 	Hospital int
 	Item     string
 	Quantity int64
 	ID       string
-	// Failed: an attempt got a 5xx or a connection error before the 2xx.
-	Failed bool
 }
 
-// ledger is what the client knows it was promised.
+// promises are every write answered with a 2xx, by kind.
+type promises struct {
+	needs     []posted
+	reports   []report
+	donations []pledge
+	orgs      []org
+	tokens    []grant
+	// hooks, when set, receives the hospitals' webhooks.
+	hooks *receiver
+}
+
+// ledger is what the client knows it was promised, written by the
+// workload's goroutines.
 type ledger struct {
-	mu    sync.Mutex
-	needs []posted
+	mu sync.Mutex
+	promises
 }
 
-func (l *ledger) add(p posted) {
+// add records under the ledger's lock.
+func (l *ledger) add(f func()) {
 	l.mu.Lock()
-	l.needs = append(l.needs, p)
+	f()
 	l.mu.Unlock()
 }
 
-func (l *ledger) all() []posted {
+// promise records v, a write that got s, in list if s is the answer
+// wanted, and says whether it was.
+func promise[T any](t *testing.T, l *ledger, list *[]T, v T, s sent, want int) bool {
+	if s.Code != want {
+		t.Errorf("%s %s (key %q): %d %s, want %d", s.Method, s.Path, s.Key, s.Code, s.Answer, want)
+		return false
+	}
+	l.add(func() { *list = append(*list, v) })
+	return true
+}
+
+func (l *ledger) all() promises {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]posted(nil), l.needs...)
+	return promises{needs: slices.Clone(l.needs), reports: slices.Clone(l.reports), donations: slices.Clone(l.donations),
+		orgs: slices.Clone(l.orgs), tokens: slices.Clone(l.tokens), hooks: l.hooks}
 }
 
 // postNeeds posts n needs from workers goroutines, each with its own
@@ -232,23 +280,19 @@ func postNeeds(t *testing.T, api *client, w world, l *ledger, prefix string, n, 
 				if i >= n {
 					return
 				}
-				p := posted{Key: fmt.Sprintf("%s-%04d", prefix, i), Hospital: i % len(w.hospitals), Item: items[i%len(items)], Quantity: int64(10 * (1 + i%50))}
-				body := map[string]any{"item": p.Item, "quantity": p.Quantity, "urgency": []string{"critical", "high", "normal"}[i%3], "needed_by": neededBy, "note": p.Key}
-				code, raw, failed := api.write(http.MethodPost, "/v1/needs", w.hospitals[p.Hospital], p.Key, body)
-				p.Failed = failed
-				if code != http.StatusCreated {
-					t.Errorf("need %s: %d %s", p.Key, code, raw)
+				key := fmt.Sprintf("%s-%04d", prefix, i)
+				p := posted{Hospital: i % len(w.hospitals), Item: items[i%len(items)], Quantity: int64(10 * (1 + i%50))}
+				body := map[string]any{"item": p.Item, "quantity": p.Quantity, "urgency": []string{"critical", "high", "normal"}[i%3], "needed_by": neededBy, "note": key}
+				p.sent = api.send(http.MethodPost, "/v1/needs", w.hospitals[p.Hospital], key, body)
+				if p.Code != http.StatusCreated {
+					t.Errorf("need %s: %d %s", p.Key, p.Code, p.Answer)
 					continue
 				}
-				var got struct {
-					ID string `json:"id"`
-				}
-				if err := json.Unmarshal(raw, &got); err != nil || got.ID == "" {
-					t.Errorf("need %s: no id in %s", p.Key, raw)
+				if p.ID = p.named().ID; p.ID == "" {
+					t.Errorf("need %s: no id in %s", p.Key, p.Answer)
 					continue
 				}
-				p.ID = got.ID
-				l.add(p)
+				l.add(func() { l.needs = append(l.needs, p) })
 				if during != nil && answered.Add(1) == int64(faultAt) {
 					go faultOnce.Do(func() { defer close(faultDone); during() })
 				}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/aidflow/aidflow/deploy/stack"
+	auditdomain "github.com/aidflow/aidflow/services/audit/domain"
 	"github.com/aidflow/aidflow/shared/auth"
 	"github.com/aidflow/aidflow/shared/failpoint"
 )
@@ -214,6 +215,9 @@ type cluster struct {
 	svcAddr           map[string]string
 	Base              string
 	Operator          string
+	// AuditKey is the audit log's verifier key, which outside auditors
+	// trust (not taken from the service).
+	AuditKey string
 }
 
 type clusterOptions struct {
@@ -247,6 +251,11 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		t.Fatal(err)
 	}
 	_, auditKey, _ := auth.GenerateKey()
+	auditSigner, err := auditdomain.NewSigner(auditdomain.Origin, auditKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.AuditKey = auditSigner.VerifierKey()
 	env := []string{
 		"NATS_URL=" + c.NATSURL, "MONGO_URI=" + c.MongoURI,
 		"AIDFLOW_TOKEN_PUBLIC_KEY=" + auth.EncodePublicKey(pub),
@@ -258,6 +267,11 @@ func newCluster(t *testing.T, o clusterOptions) *cluster {
 		// takes over within seconds; longer than any partition here.
 		"AIDFLOW_MATCHER_LEASE_TTL=10s",
 		"AIDFLOW_MATCHER_INSTANCE=matcher-under-test",
+		// A checkpoint every second while the log grows, so checkpoints
+		// are signed and announced (and checked) during every fault.
+		"AIDFLOW_CHECKPOINT_EVERY=1s",
+		// notify may deliver the hospitals' webhooks to the test process.
+		"AIDFLOW_WEBHOOK_ALLOW=127.0.0.1",
 	}
 	handlers := map[string]http.Handler{}
 	ready := map[string]func(context.Context) error{}

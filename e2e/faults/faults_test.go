@@ -15,8 +15,8 @@ func TestNATSKilledDuringPostings(t *testing.T) {
 	c := newCluster(t, clusterOptions{})
 	t.Logf("cluster up in %s", time.Since(t0))
 	api := newClient(t, c.Base)
-	w := setUp(t, c, api)
 	var l ledger
+	w := setUp(t, c, api, &l)
 	start := time.Now()
 	postNeeds(t, api, w, &l, "nats-kill", 1000, 8, 300, func() { c.killInfra(c.nats, outage) })
 	t.Logf("posted in %s", time.Since(start))
@@ -30,8 +30,8 @@ func TestDatabaseKilledDuringPostings(t *testing.T) {
 	c := newCluster(t, clusterOptions{})
 	t.Logf("cluster up in %s", time.Since(t0))
 	api := newClient(t, c.Base)
-	w := setUp(t, c, api)
 	var l ledger
+	w := setUp(t, c, api, &l)
 	start := time.Now()
 	postNeeds(t, api, w, &l, "db-kill", 1000, 8, 300, func() { c.killInfra(c.db, outage) })
 	t.Logf("posted in %s", time.Since(start))
@@ -43,54 +43,66 @@ func TestDatabaseKilledDuringPostings(t *testing.T) {
 // failpoint causes, restarts the service without it, and runs the
 // after-recovery check. Clients keep retrying through the outage.
 func withFailpoint(t *testing.T, service, spec string, drive func(c *cluster, api *client, w world, l *ledger)) {
+	start := time.Now()
 	c := newCluster(t, clusterOptions{})
 	api := newClient(t, c.Base)
-	w := setUp(t, c, api)
+	var l ledger
+	w := setUp(t, c, api, &l)
 	p := c.svcs[service]
 	p.stop()
 	c.restart(service, "AIDFLOW_FAILPOINTS="+spec)
+	up := time.Since(start)
 	recovered := make(chan struct{})
 	go func() {
 		defer close(recovered)
 		p.waitFailpoint(2 * time.Minute)
-		t.Logf("%s stopped at %s; restarting it without", service, spec)
+		t.Logf("%s stopped at %s after %s; restarting it without", service, spec, time.Since(start).Round(100*time.Millisecond))
 		c.restart(service)
 	}()
-	var l ledger
 	drive(c, api, w, &l)
+	driven := time.Since(start)
 	<-recovered
+	t.Logf("cluster up and set up in %s, workload done at %s, %s back at %s",
+		up.Round(100*time.Millisecond), driven.Round(100*time.Millisecond), service, time.Since(start).Round(100*time.Millisecond))
 	checkRecovered(t, c, api, w, &l)
-}
-
-// postSome is the small workload of the failpoint scenarios.
-func postSome(prefix string) func(c *cluster, api *client, w world, l *ledger) {
-	return func(c *cluster, api *client, w world, l *ledger) {
-		postNeeds(c.t, api, w, l, prefix, 40, 4, 0, nil)
-	}
 }
 
 // Each service that writes and publishes stops between its database write
 // and its publish: right after the write (the request is not answered),
-// and in the relay before the publish (the request was answered).
+// and in the relay before the publish (the request was answered). Every
+// scenario runs the mixed workload, so each service's writes are there to
+// be stopped at: demand's needs, the matcher's allocations, supply's
+// capacity reports, donation's pledges, the registry's organizations and
+// tokens, and the audit log's checkpoints (signed every second while the
+// log grows, and on each read of the public checkpoint).
 func TestServiceStoppedBetweenWriteAndPublish(t *testing.T) {
 	for _, tc := range []struct{ service, spec string }{
 		{"demand", "outbox.after_write=exit@5"},
 		{"demand", "outbox.before_publish=exit@5"},
 		{"matcher", "outbox.after_write=exit@5"},
 		{"matcher", "outbox.before_publish=exit@5"},
+		{"supply", "outbox.after_write=exit@5"},
+		{"supply", "outbox.before_publish=exit@5"},
+		{"donation", "outbox.after_write=exit@5"},
+		{"donation", "outbox.before_publish=exit@5"},
+		{"registry", "outbox.after_write=exit@5"},
+		{"registry", "outbox.before_publish=exit@5"},
+		{"audit", "outbox.after_write=exit@5"},
+		{"audit", "outbox.before_publish=exit@5"},
 	} {
 		t.Run(tc.service+"/"+tc.spec, func(t *testing.T) {
-			withFailpoint(t, tc.service, tc.spec, postSome(tc.service))
+			withFailpoint(t, tc.service, tc.spec, mixed(tc.service))
 		})
 	}
 }
 
 // Consumers stop after their handler's write and before the processed
-// mark and the ack; the restarted consumer sees the event again.
+// mark and the ack; the restarted consumer sees the event again. The
+// registry consumes nothing.
 func TestConsumerStoppedAfterSideEffectBeforeAck(t *testing.T) {
-	for _, service := range []string{"matcher", "audit", "demand", "disclosure"} {
+	for _, service := range []string{"matcher", "audit", "demand", "disclosure", "supply", "donation", "notify"} {
 		t.Run(service, func(t *testing.T) {
-			withFailpoint(t, service, "bus.after_handle=exit@20", postSome(service))
+			withFailpoint(t, service, "bus.after_handle=exit@20", mixed(service))
 		})
 	}
 }

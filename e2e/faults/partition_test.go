@@ -77,8 +77,8 @@ func TestPartitions(t *testing.T) {
 			px := newProxies(t)
 			c := newCluster(t, clusterOptions{via: px.via})
 			api := newClient(t, c.Base)
-			w := setUp(t, c, api)
 			var l ledger
+			w := setUp(t, c, api, &l)
 			var wentUnready atomic.Bool
 			postNeeds(t, api, w, &l, "partition", 60, 4, 10, func() {
 				px.add(tc.typ, tc.attributes)
