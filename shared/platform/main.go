@@ -20,6 +20,23 @@ type Service interface {
 	Close()
 }
 
+// Hosted gives a service's Main the Service methods of the Platform it
+// runs on, which are the same for every service: a Main embeds it and
+// defines only what it does differently (a Run that also holds a lease).
+type Hosted struct{ P *Platform }
+
+// Handler is the platform's HTTP server.
+func (h Hosted) Handler() http.Handler { return h.P.HTTP }
+
+// Ready is the platform's readiness: store, bus and the service's checks.
+func (h Hosted) Ready(ctx context.Context) error { return h.P.Ready(ctx) }
+
+// Run serves until ctx ends.
+func (h Hosted) Run(ctx context.Context) error { return h.P.Run(ctx) }
+
+// Close releases the platform's connections.
+func (h Hosted) Close() { h.P.Close() }
+
 // Main runs one service as a process: config from the environment (a bad
 // variable stops it with the variable's name), SIGINT/SIGTERM stop it.
 // It returns the process exit code.

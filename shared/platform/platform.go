@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/robfig/cron/v3"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
 	"github.com/aidflow/aidflow/contracts/events"
@@ -30,6 +31,7 @@ import (
 	"github.com/aidflow/aidflow/shared/logging"
 	"github.com/aidflow/aidflow/shared/mongox"
 	"github.com/aidflow/aidflow/shared/outbox"
+	"github.com/aidflow/aidflow/shared/schedule"
 )
 
 // Config is what every service reads from its environment.
@@ -198,6 +200,12 @@ func (p *Platform) AddReadiness(check func(context.Context) error) {
 
 // OnStart registers work started by Run (cron schedules, loaders).
 func (p *Platform) OnStart(f func(context.Context) error) { p.starters = append(p.starters, f) }
+
+// Schedule runs job on s from Run's start until Run ends, as schedule.Run
+// does (a nil s, "off", runs nothing; an error is logged under name).
+func (p *Platform) Schedule(name string, s cron.Schedule, job func(context.Context) error) {
+	p.OnStart(func(ctx context.Context) error { schedule.Run(ctx, p.Log, name, s, job); return nil })
+}
 
 // Consume starts a durable consumer whose handler is skipped for events
 // already processed. Readiness waits for nothing here: consumers catch up

@@ -55,3 +55,17 @@ func Run(ctx context.Context, log *slog.Logger, name string, s cron.Schedule, jo
 		<-c.Stop().Done()
 	}()
 }
+
+// Counted makes a job of one that says how many things it changed (needs
+// marked stale, gifts flagged, allocations expired): a run that changed
+// any is logged as msg with the count under key; one that changed none
+// says nothing, so a quiet schedule leaves a quiet log.
+func Counted(log *slog.Logger, msg, key string, job func(context.Context) (int, error)) func(context.Context) error {
+	return func(ctx context.Context) error {
+		n, err := job(ctx)
+		if n > 0 {
+			log.InfoContext(ctx, msg, key, n)
+		}
+		return err
+	}
+}

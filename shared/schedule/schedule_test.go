@@ -1,8 +1,10 @@
 package schedule_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,4 +65,30 @@ func TestRunRunsUntilStoppedAndNeverOverlaps(t *testing.T) {
 		t.Error("runs overlapped")
 	}
 	schedule.Run(ctx, logging.Discard(), "off", nil, func(context.Context) error { t.Error("off ran"); return nil })
+}
+
+func TestCountedLogsOnlyRunsThatChangedSomething(t *testing.T) {
+	boom := errors.New("store down")
+	for _, tt := range []struct {
+		name    string
+		n       int
+		err     error
+		wantLog string
+	}{
+		{"changed some", 3, nil, `"msg":"stale sweep","service":"demand","marked":3`},
+		{"changed none", 0, nil, ""},
+		{"failed part way", 2, boom, `"marked":2`},
+		{"failed", 0, boom, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			job := schedule.Counted(logging.New("demand", &out, "info"), "stale sweep", "marked", func(context.Context) (int, error) { return tt.n, tt.err })
+			if err := job(t.Context()); !errors.Is(err, tt.err) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if got := out.String(); tt.wantLog == "" && got != "" || !strings.Contains(got, tt.wantLog) {
+				t.Fatalf("log %q, want %q", got, tt.wantLog)
+			}
+		})
+	}
 }

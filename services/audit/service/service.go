@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -133,8 +132,8 @@ func loadThresholds(l *config.Loader) domain.Thresholds {
 
 // Main is the running audit service.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires the audit service.
@@ -187,14 +186,11 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		return p.Consume(ctx, ports.AnomalySpec(), ports.Appender(a))
 	})
 	p.OnStart(func(ctx context.Context) error { return startCheckpoints(ctx, p, a, cfg.CheckpointEvery) })
-	p.OnStart(func(ctx context.Context) error {
-		schedule.Run(ctx, p.Log, "raise anomalies", cron.Every(cfg.AnomalyEvery), func(ctx context.Context) error {
-			_, err := a.RaiseAnomalies(ctx)
-			return err
-		})
-		return nil
+	p.Schedule("raise anomalies", cron.Every(cfg.AnomalyEvery), func(ctx context.Context) error {
+		_, err := a.RaiseAnomalies(ctx)
+		return err
 	})
-	return &Main{P: p, App: a}, nil
+	return &Main{Hosted: platform.Hosted{P: p}, App: a}, nil
 }
 
 // startCheckpoints signs one checkpoint now and then on the schedule; a
@@ -210,8 +206,3 @@ func startCheckpoints(ctx context.Context, p *platform.Platform, a *app.App, int
 	schedule.Run(ctx, p.Log, "sign checkpoint", cron.Every(interval), sign)
 	return nil
 }
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }

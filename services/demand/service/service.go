@@ -5,10 +5,7 @@ package service
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
 	"github.com/aidflow/aidflow/services/demand/adapters/mongo"
@@ -70,8 +67,8 @@ func LoadConfig(l *config.Loader) Config {
 
 // Main is the running demand service.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires the demand service.
@@ -112,30 +109,11 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	p.Log.Info("needs loaded", "count", a.Index.Len())
 	ports.Register(p.Authed(""), a)
-	m := &Main{P: p, App: a}
 	// The consumer lives as long as Run, not as long as Open's context,
 	// which a caller may bound to start-up.
 	p.OnStart(func(ctx context.Context) error {
 		return p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a))
 	})
-	if staleSchedule != nil {
-		p.OnStart(func(ctx context.Context) error { m.startStaleSweep(ctx, staleSchedule); return nil })
-	}
-	return m, nil
+	p.Schedule("stale sweep", staleSchedule, schedule.Counted(p.Log, "stale sweep", "marked", a.MarkStale))
+	return &Main{Hosted: platform.Hosted{P: p}, App: a}, nil
 }
-
-// startStaleSweep runs the stale rule on schedule until ctx ends.
-func (m *Main) startStaleSweep(ctx context.Context, s cron.Schedule) {
-	schedule.Run(ctx, m.P.Log, "stale sweep", s, func(ctx context.Context) error {
-		n, err := m.App.MarkStale(ctx)
-		if n > 0 {
-			m.P.Log.InfoContext(ctx, "stale sweep", "marked", n)
-		}
-		return err
-	})
-}
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }

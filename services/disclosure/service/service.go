@@ -5,10 +5,7 @@ package service
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"time"
-
-	"github.com/robfig/cron/v3"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
 	"github.com/aidflow/aidflow/services/disclosure/adapters/mongo"
@@ -56,8 +53,8 @@ func LoadConfig(l *config.Loader) Config {
 
 // Main is the running disclosure service.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires disclosure.
@@ -105,26 +102,13 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		}
 		return nil
 	})
-	m := &Main{P: p, App: a}
-	if snapshots != nil {
-		p.OnStart(func(ctx context.Context) error { m.startSnapshots(ctx, snapshots); return nil })
-	}
-	return m, nil
-}
-
-// startSnapshots takes the daily snapshot on schedule until ctx ends; a
-// failed one is logged and the next day's runs.
-func (m *Main) startSnapshots(ctx context.Context, s cron.Schedule) {
-	schedule.Run(ctx, m.P.Log, "daily snapshot", s, func(ctx context.Context) error {
-		info, err := m.App.TakeSnapshot(ctx, time.Now())
+	// The daily snapshot: a failed one is logged and the next day's runs.
+	p.Schedule("daily snapshot", snapshots, func(ctx context.Context) error {
+		info, err := a.TakeSnapshot(ctx, time.Now())
 		if err == nil {
-			m.P.Log.InfoContext(ctx, "daily snapshot taken", "date", info.Date, "flows", info.Flows)
+			p.Log.InfoContext(ctx, "daily snapshot taken", "date", info.Date, "flows", info.Flows)
 		}
 		return err
 	})
+	return &Main{Hosted: platform.Hosted{P: p}, App: a}, nil
 }
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }

@@ -106,9 +106,9 @@ func checkSchedule(l *config.Loader, name, spec string) {
 
 // Main is the running matcher.
 type Main struct {
-	P     *platform.Platform
-	App   *app.App
-	Lease *lease.Lease
+	platform.Hosted // P, and the Service methods but Run
+	App             *app.App
+	Lease           *lease.Lease
 
 	mu   sync.Mutex
 	lost func(error)
@@ -159,7 +159,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	deployment := keyToken(cfg.Platform.MongoDB)
 	claim := lease.Claim{Holder: cmp.Or(cfg.Holder, holderID()), Partition: part.Name, Items: part.Items}
-	m := &Main{P: p, App: a, Lease: lease.New(kv, LeaseKey(part.Name, cfg.Platform.MongoDB), claim, ttl)}
+	m := &Main{Hosted: platform.Hosted{P: p}, App: a, Lease: lease.New(kv, LeaseKey(part.Name, cfg.Platform.MongoDB), claim, ttl)}
 	m.Lease.OnRefused = func(err error) {
 		// Said once per reason, not on every try (every third of the TTL).
 		if prev, _ := m.refused.Swap(err.Error()).(string); prev != err.Error() {
@@ -324,19 +324,10 @@ func startSchedules(ctx context.Context, p *platform.Platform, a *app.App, cfg C
 	if err != nil {
 		return err
 	}
-	schedule.Run(ctx, p.Log, "expiry", expiry, func(ctx context.Context) error {
-		n, err := a.ExpireAllocations(ctx)
-		if n > 0 {
-			p.Log.InfoContext(ctx, "allocations expired", "expired", n)
-		}
-		return err
-	})
+	schedule.Run(ctx, p.Log, "expiry", expiry, schedule.Counted(p.Log, "allocations expired", "expired", a.ExpireAllocations))
 	schedule.Run(ctx, p.Log, "sweep", sweep, a.Sweep)
 	return nil
 }
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
 
 // Run serves until ctx ends, or until this instance loses the lease
 // (ErrLeaseLost): it then stops at once rather than write as a second
@@ -361,4 +352,3 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	return err
 }
-func (m *Main) Close() { m.P.Close() }

@@ -6,7 +6,6 @@ package service
 import (
 	"context"
 	"errors"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -107,8 +106,8 @@ func errText(err error) string {
 
 // Main is the running notify service.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires the notify service.
@@ -139,7 +138,7 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		StreamsPerOrg: cfg.Streams, ExpiringWithin: cfg.ExpiringWithin,
 	}, p.Log)
 	ports.Register(p.Authed(""), a, ports.Options{Heartbeat: cfg.Heartbeat, Verifier: p.Verifier})
-	m := &Main{P: p, App: a}
+	m := &Main{Hosted: platform.Hosted{P: p}, App: a}
 	var consuming atomic.Bool
 	p.OnStart(func(ctx context.Context) error {
 		for _, spec := range ports.Consumers {
@@ -150,11 +149,11 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		consuming.Store(true)
 		return nil
 	})
+	p.Schedule("expiry warnings", expiring, func(ctx context.Context) error {
+		_, err := a.WarnExpiring(ctx)
+		return err
+	})
 	p.OnStart(func(ctx context.Context) error {
-		schedule.Run(ctx, p.Log, "expiry warnings", expiring, func(ctx context.Context) error {
-			_, err := a.WarnExpiring(ctx)
-			return err
-		})
 		// Streams end when the service stops, so the HTTP server's
 		// graceful shutdown is not held up by them.
 		go func() { <-ctx.Done(); a.Close() }()
@@ -168,9 +167,6 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	})
 	return m, nil
 }
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
 
 // Run serves until ctx ends; the delivery workers run alongside and are
 // waited for, so none writes after Close.

@@ -40,7 +40,11 @@ var Collections = []string{Records, EventIndex, TreeHashes, Checkpoints, LatestC
 // only string and ObjectID _id filters, finds them by index.
 func Key(i int64) string { return fmt.Sprintf("%016d", i) }
 
-func parseKey(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }
+// isKey reads a Key back; scans pass over what is not one.
+func isKey(s string) (int64, bool) {
+	i, err := strconv.ParseInt(s, 10, 64)
+	return i, err == nil
+}
 
 // Log is the MongoDB domain.LogStore.
 type Log struct {
@@ -150,49 +154,25 @@ func (l *Log) EventIndex(ctx context.Context, id string) (int64, bool, error) {
 }
 
 func (l *Log) ScanRecords(ctx context.Context, fn func(domain.Record) error) error {
-	cur, err := l.records.Find(ctx, bson.D{})
-	if err != nil {
-		return err
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d recordDoc
-		if err := cur.Decode(&d); err != nil {
-			return err
+	return mongox.Each(ctx, l.records, bson.D{}, func(d recordDoc) error {
+		i, ok := isKey(d.ID)
+		if !ok {
+			return nil // not a record key: nothing the service wrote
 		}
-		i, err := parseKey(d.ID)
-		if err != nil {
-			continue // not a record key: nothing the service wrote
-		}
-		if err := fn(domain.Record{Index: i, Data: []byte(d.Envelope)}); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
+		return fn(domain.Record{Index: i, Data: []byte(d.Envelope)})
+	})
 }
 
 func (l *Log) ScanHashes(ctx context.Context, fn func(int64, tlog.Hash) error) error {
-	cur, err := l.hashes.Find(ctx, bson.D{})
-	if err != nil {
-		return err
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d hashDoc
-		if err := cur.Decode(&d); err != nil {
-			return err
-		}
-		i, err := parseKey(d.ID)
-		if err != nil || len(d.Hash) != tlog.HashSize {
-			continue // verification finds the hash missing
+	return mongox.Each(ctx, l.hashes, bson.D{}, func(d hashDoc) error {
+		i, ok := isKey(d.ID)
+		if !ok || len(d.Hash) != tlog.HashSize {
+			return nil // verification finds the hash missing
 		}
 		var h tlog.Hash
 		copy(h[:], d.Hash)
-		if err := fn(i, h); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
+		return fn(i, h)
+	})
 }
 
 // CheckpointStore is the MongoDB domain.CheckpointStore: the history in
@@ -278,24 +258,16 @@ func (c *CheckpointStore) Get(ctx context.Context, size int64) (domain.Checkpoin
 }
 
 func (c *CheckpointStore) Sizes(ctx context.Context) ([]int64, error) {
-	cur, err := c.history.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close(ctx)
 	var out []int64
-	for cur.Next(ctx) {
-		var d struct {
-			ID string `bson:"_id"`
-		}
-		if err := cur.Decode(&d); err != nil {
-			return nil, err
-		}
-		if i, err := parseKey(d.ID); err == nil {
+	err := mongox.Each(ctx, c.history, bson.D{}, func(d struct {
+		ID string `bson:"_id"`
+	}) error {
+		if i, ok := isKey(d.ID); ok {
 			out = append(out, i)
 		}
-	}
-	if err := cur.Err(); err != nil {
+		return nil
+	}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
 		return nil, err
 	}
 	slices.Sort(out)
@@ -342,19 +314,14 @@ func (s *AnomalyStore) Raise(ctx context.Context, a domain.Anomaly, evs ...event
 }
 
 func (s *AnomalyStore) All(ctx context.Context) ([]domain.Anomaly, error) {
-	cur, err := s.coll.Find(ctx, bson.D{})
+	var out []domain.Anomaly
+	err := mongox.Each(ctx, s.coll, bson.D{}, func(d anomalyDoc) error {
+		out = append(out, domain.Anomaly{ID: d.ID, Rule: d.Rule, SubjectKind: d.SubjectKind, SubjectID: d.SubjectID, OrgID: d.OrgID,
+			Item: d.Item, Region: d.Region, Threshold: d.Threshold, Observed: d.Observed, Since: d.Since.UTC(), RaisedAt: d.RaisedAt.UTC()})
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer cur.Close(ctx)
-	var out []domain.Anomaly
-	for cur.Next(ctx) {
-		var d anomalyDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, domain.Anomaly{ID: d.ID, Rule: d.Rule, SubjectKind: d.SubjectKind, SubjectID: d.SubjectID, OrgID: d.OrgID,
-			Item: d.Item, Region: d.Region, Threshold: d.Threshold, Observed: d.Observed, Since: d.Since.UTC(), RaisedAt: d.RaisedAt.UTC()})
-	}
-	return out, cur.Err()
+	return out, nil
 }

@@ -194,7 +194,7 @@ func (r *Needs) Update(ctx context.Context, id string, change func(*domain.Need)
 		return domain.Need{}, err
 	}
 	n.Revision++
-	set, err := setAllBut(toDoc(n), "_id")
+	set, err := mongox.SetOf(toDoc(n))
 	if err != nil {
 		return domain.Need{}, err
 	}
@@ -208,42 +208,9 @@ func (r *Needs) Update(ctx context.Context, id string, change func(*domain.Need)
 	return n, nil
 }
 
-// setAllBut turns the document into a $set of all its fields but skip, so
-// a field added to needDoc is written by Update without another edit here.
-func setAllBut(doc any, skip string) (bson.D, error) {
-	raw, err := bson.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	var d bson.D
-	if err := bson.Unmarshal(raw, &d); err != nil {
-		return nil, err
-	}
-	out := d[:0]
-	for _, e := range d {
-		if e.Key != skip {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
 // All reads every need once; it is the start-up load of the list index,
 // never a request path.
 func (r *Needs) All(ctx context.Context, f func(domain.Need) error) error {
-	cur, err := r.coll.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
-	if err != nil {
-		return err
-	}
-	defer func() { _ = cur.Close(ctx) }()
-	for cur.Next(ctx) {
-		var d needDoc
-		if err := cur.Decode(&d); err != nil {
-			return err
-		}
-		if err := f(d.need()); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
+	return mongox.Each(ctx, r.coll, bson.D{}, func(d needDoc) error { return f(d.need()) },
+		options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 }

@@ -57,7 +57,7 @@ func (r *StockReports) Put(ctx context.Context, s domain.StockReport, evs ...eve
 	defer unlock()
 	d := stockDoc{ID: s.ID(), HospitalID: s.HospitalID, Item: s.Item, Region: s.Region, OnHand: s.OnHand,
 		DailyConsumption: s.DailyConsumption, DaysOfSupply: s.DaysOfSupply, ReportedAt: s.ReportedAt}
-	set, err := setAllBut(d, "_id")
+	set, err := mongox.SetOf(d)
 	if err != nil {
 		return err
 	}
@@ -89,19 +89,6 @@ func (r *StockReports) Get(ctx context.Context, hospitalID, item string) (domain
 
 // All reads every report once, at start.
 func (r *StockReports) All(ctx context.Context, f func(domain.StockReport) error) error {
-	cur, err := r.coll.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
-	if err != nil {
-		return err
-	}
-	defer func() { _ = cur.Close(ctx) }()
-	for cur.Next(ctx) {
-		var d stockDoc
-		if err := cur.Decode(&d); err != nil {
-			return err
-		}
-		if err := f(d.report()); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
+	return mongox.Each(ctx, r.coll, bson.D{}, func(d stockDoc) error { return f(d.report()) },
+		options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aidflow/aidflow/services/disclosure/domain"
 	"github.com/aidflow/aidflow/shared/apperr"
+	"github.com/aidflow/aidflow/shared/mongox"
 )
 
 // Collection names.
@@ -138,19 +139,7 @@ func (s *Store) PutAllocation(ctx context.Context, a domain.Allocation) error {
 
 // each decodes every document of a collection.
 func each[D any](ctx context.Context, db *mongo.Database, coll string, fn func(D)) error {
-	cur, err := db.Collection(coll).Find(ctx, bson.D{})
-	if err != nil {
-		return err
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d D
-		if err := cur.Decode(&d); err != nil {
-			return err
-		}
-		fn(d)
-	}
-	return cur.Err()
+	return mongox.Each(ctx, db.Collection(coll), bson.D{}, func(d D) error { fn(d); return nil })
 }
 
 func (s *Store) Load(ctx context.Context) (*domain.Model, error) {
@@ -276,24 +265,16 @@ func (s *Store) GetSnapshot(ctx context.Context, date string) (domain.Snapshot, 
 // ListSnapshots reads only the dates, times and counts (one document a
 // day: a few hundred in a year).
 func (s *Store) ListSnapshots(ctx context.Context) ([]domain.SnapshotInfo, error) {
-	cur, err := s.db.Collection(Snapshots).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "taken_at", Value: 1}, {Key: "counts", Value: 1}}))
-	if err != nil {
-		return nil, err
-	}
-	defer cur.Close(ctx)
 	var out []domain.SnapshotInfo
-	for cur.Next(ctx) {
-		var d snapshotDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, err
-		}
+	err := mongox.Each(ctx, s.db.Collection(Snapshots), bson.D{}, func(d snapshotDoc) error {
 		in := domain.SnapshotInfo{Date: d.ID, TakenAt: d.TakenAt.UTC()}
 		if len(d.Counts) == 3 {
 			in.Flows, in.Summary, in.Regions = d.Counts[0], d.Counts[1], d.Counts[2]
 		}
 		out = append(out, in)
-	}
-	if err := cur.Err(); err != nil {
+		return nil
+	}, options.Find().SetProjection(bson.D{{Key: "taken_at", Value: 1}, {Key: "counts", Value: 1}}))
+	if err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b domain.SnapshotInfo) int { return strings.Compare(a.Date, b.Date) })

@@ -80,19 +80,7 @@ func New(ctx context.Context, db *mongo.Database) (*Repository, error) {
 }
 
 func loadAll[D any](ctx context.Context, c *mongo.Collection, put func(D)) error {
-	cur, err := c.Find(ctx, bson.D{})
-	if err != nil {
-		return err
-	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d D
-		if err := cur.Decode(&d); err != nil {
-			return err
-		}
-		put(d)
-	}
-	return cur.Err()
+	return mongox.Each(ctx, c, bson.D{}, func(d D) error { put(d); return nil })
 }
 
 func replace(ctx context.Context, c *mongo.Collection, id string, doc any) error {
