@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -200,6 +201,27 @@ func (p *Platform) AddReadiness(check func(context.Context) error) {
 
 // OnStart registers work started by Run (cron schedules, loaders).
 func (p *Platform) OnStart(f func(context.Context) error) { p.starters = append(p.starters, f) }
+
+// StartConsumers runs start (which starts the service's event consumers)
+// when Run starts, rather than in Open, whose context a caller may bound
+// to start-up; /readyz answers not ready until start has returned
+// without error, so a ready service is one whose consumers run.
+func (p *Platform) StartConsumers(start func(context.Context) error) {
+	var started atomic.Bool
+	p.OnStart(func(ctx context.Context) error {
+		if err := start(ctx); err != nil {
+			return err
+		}
+		started.Store(true)
+		return nil
+	})
+	p.AddReadiness(func(context.Context) error {
+		if !started.Load() {
+			return errors.New("event consumers not started yet")
+		}
+		return nil
+	})
+}
 
 // Schedule runs job on s from Run's start until Run ends, as schedule.Run
 // does (a nil s, "off", runs nothing; an error is logged under name).

@@ -4,10 +4,7 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -77,8 +74,8 @@ func LoadConfig(l *config.Loader) Config {
 
 // Main is the running donation service.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires the donation service.
@@ -127,47 +124,15 @@ func wire(ctx context.Context, p *platform.Platform, cfg Config, overdue cron.Sc
 		lim = httpx.NewTokenBucket(perMinute, burst, nil)
 	}
 	ports.Register(p.Authed(""), p.HTTP, a, lim)
-	// The consumers live as long as Run, not as long as Open's context;
-	// the service is ready once they run.
-	var consuming atomic.Bool
-	p.OnStart(func(ctx context.Context) error {
+	p.StartConsumers(func(ctx context.Context) error {
 		if err := p.Consume(ctx, ports.OrgsConsumer, ports.OrgHandler(a)); err != nil {
 			return err
 		}
 		if err := p.Consume(ctx, ports.CorrectionsConsumer, ports.CorrectionHandler(a)); err != nil {
 			return err
 		}
-		if err := p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a)); err != nil {
-			return err
-		}
-		consuming.Store(true)
-		return nil
+		return p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a))
 	})
-	p.AddReadiness(func(context.Context) error {
-		if !consuming.Load() {
-			return errors.New("event consumers not started yet")
-		}
-		return nil
-	})
-	m := &Main{P: p, App: a}
-	if overdue != nil {
-		p.OnStart(func(ctx context.Context) error { m.startOverdueSweep(ctx, overdue); return nil })
-	}
-	return m, nil
+	p.Schedule("overdue sweep", overdue, schedule.Counted(p.Log, "overdue sweep", "flagged", a.FlagOverdueGifts))
+	return &Main{Hosted: platform.Hosted{P: p}, App: a}, nil
 }
-
-// startOverdueSweep flags overdue directed gifts on schedule until ctx ends.
-func (m *Main) startOverdueSweep(ctx context.Context, s cron.Schedule) {
-	schedule.Run(ctx, m.P.Log, "overdue sweep", s, func(ctx context.Context) error {
-		n, err := m.App.FlagOverdueGifts(ctx)
-		if n > 0 {
-			m.P.Log.InfoContext(ctx, "overdue sweep", "flagged", n)
-		}
-		return err
-	})
-}
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }

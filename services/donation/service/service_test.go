@@ -3,11 +3,9 @@ package service_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,7 +17,6 @@ import (
 	"github.com/aidflow/aidflow/contracts/schemas/validator"
 	"github.com/aidflow/aidflow/services/donation/service"
 	"github.com/aidflow/aidflow/shared/auth"
-	"github.com/aidflow/aidflow/shared/config"
 	"github.com/aidflow/aidflow/shared/httpx"
 	"github.com/aidflow/aidflow/shared/testkit"
 )
@@ -29,8 +26,7 @@ type env struct {
 	iss *testkit.Issuer
 	doc *conform.Checker
 
-	mu      sync.Mutex
-	pledged []events.Envelope // donation events seen on the bus
+	pledged *testkit.Recorder // donation events seen on the bus
 }
 
 func boot(t *testing.T, cfg func(*service.Config)) *env {
@@ -41,61 +37,27 @@ func boot(t *testing.T, cfg func(*service.Config)) *env {
 	if cfg != nil {
 		cfg(&c)
 	}
-	m, err := service.Open(context.Background(), c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.Run(t, m)
-	doc, err := conform.New(service.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{m: m, iss: iss, doc: doc}
-	f, err := m.P.Bus.Follow(t.Context(), "donation", nil, func(ev events.Envelope) {
-		e.mu.Lock()
-		e.pledged = append(e.pledged, ev)
-		e.mu.Unlock()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Stop)
-	return e
+	m, _ := testkit.Open(t, service.Open, c)
+	return &env{m: m, iss: iss, doc: testkit.Checker(t, service.Name), pledged: testkit.Record(t, m.P.Bus, "donation", nil)}
 }
 
 // call drives the service over HTTP and checks every answer against the
 // OpenAPI document.
 func (e *env) call(t *testing.T, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	code, raw := e.raw(t, method, path, token, body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return code, out
+	r := testkit.Call(t, e.m.Handler(), e.doc, method, path, token, body)
+	return r.Status, r.Object()
 }
 
 func (e *env) raw(t *testing.T, method, path, token, body string) (int, []byte) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.m.Handler().ServeHTTP(rec, req)
-	u, _ := url.Parse(path)
-	if err := e.doc.Response(method, u.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		t.Errorf("%s %s: %v", method, path, err)
-	}
-	return rec.Code, rec.Body.Bytes()
+	r := testkit.Call(t, e.m.Handler(), e.doc, method, path, token, body)
+	return r.Status, r.Body
 }
 
 func (e *env) publish(t *testing.T, source string, p events.Payload, m events.Meta) {
 	t.Helper()
-	if err := e.m.P.Bus.Publish(context.Background(), events.MustNew(source, p, m)); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Publish(t, e.m.P.Bus, events.MustNew(source, p, m))
 }
 
 // hospital registers a hospital as the registry would announce it.
@@ -205,14 +167,12 @@ func TestDonationJourney(t *testing.T) {
 		}
 	}
 
-	testkit.Eventually(t, 5*time.Second, func() bool { e.mu.Lock(); defer e.mu.Unlock(); return len(e.pledged) == 1 }, "donation_pledged on the bus")
+	testkit.Eventually(t, 5*time.Second, func() bool { return len(e.pledged.Events()) == 1 }, "donation_pledged on the bus")
 	v, err := validator.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.mu.Lock()
-	ev := e.pledged[0]
-	e.mu.Unlock()
+	ev := e.pledged.Events()[0]
 	raw, _ := json.Marshal(ev)
 	if err := v.Event(raw); err != nil {
 		t.Errorf("event does not match its schema: %v", err)
@@ -302,10 +262,8 @@ func TestNoPersonalDataInPublic(t *testing.T) {
 	if !strings.Contains(string(journey), "Wuhan Jinyintan Hospital") {
 		t.Fatalf("the journey should show the allocation: %s", journey)
 	}
-	testkit.Eventually(t, 5*time.Second, func() bool { e.mu.Lock(); defer e.mu.Unlock(); return len(e.pledged) == 1 }, "donation_pledged on the bus")
-	e.mu.Lock()
-	evs := mustJSON(t, e.pledged)
-	e.mu.Unlock()
+	testkit.Eventually(t, 5*time.Second, func() bool { return len(e.pledged.Events()) == 1 }, "donation_pledged on the bus")
+	evs := mustJSON(t, e.pledged.Events())
 	var stored []bson.M
 	cur, err := e.m.P.DB.Collection("donations").Find(context.Background(), bson.D{})
 	if err != nil || cur.All(context.Background(), &stored) != nil {
@@ -401,34 +359,19 @@ func TestTrustedProxyForwardsTheClientAddress(t *testing.T) {
 }
 
 func TestConfigFromEnvironment(t *testing.T) {
-	base := map[string]string{"MONGO_URI": "mongodb://x", "AIDFLOW_TOKEN_PUBLIC_KEY": "k"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			m[kv[i]] = kv[i+1]
-		}
-		return m
-	}
-	l := config.FromMap(base)
-	c := service.LoadConfig(l)
-	if c.LookupsPerMinute != 30 || c.LookupBurst != 10 || len(c.Platform.TrustedProxies) != 0 {
-		t.Errorf("defaults: %+v", c)
-	}
-	l = config.FromMap(with("DONATION_LOOKUPS_PER_MINUTE", "120", "DONATION_LOOKUP_BURST", "20", "AIDFLOW_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1"))
-	c = service.LoadConfig(l)
-	if c.LookupsPerMinute != 120 || c.LookupBurst != 20 || len(c.Platform.TrustedProxies) != 2 || strings.Contains(fmt.Sprint(l.Err()), "DONATION_") {
-		t.Errorf("set: %+v %v", c, l.Err())
-	}
-	for _, bad := range [][]string{{"DONATION_LOOKUPS_PER_MINUTE", "0"}, {"DONATION_LOOKUP_BURST", "-1"}, {"AIDFLOW_TRUSTED_PROXIES", "not-a-range"}} {
-		l = config.FromMap(with(bad...))
-		service.LoadConfig(l)
-		if !strings.Contains(fmt.Sprint(l.Err()), bad[0]) {
-			t.Errorf("%s=%s accepted", bad[0], bad[1])
+	lookups := func(perMinute, burst, proxies int) func(service.Config) bool {
+		return func(c service.Config) bool {
+			return c.LookupsPerMinute == perMinute && c.LookupBurst == burst && len(c.Platform.TrustedProxies) == proxies
 		}
 	}
+	testkit.ConfigCases(t, service.LoadConfig, testkit.PlatformEnv(t), []testkit.ConfigCase[service.Config]{
+		{Name: "defaults", Check: lookups(30, 10, 0)},
+		{Name: "set", Env: map[string]string{"DONATION_LOOKUPS_PER_MINUTE": "120", "DONATION_LOOKUP_BURST": "20", "AIDFLOW_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"},
+			Check: lookups(120, 20, 2)},
+		{Name: "no lookups", Env: map[string]string{"DONATION_LOOKUPS_PER_MINUTE": "0"}, WantErr: "DONATION_LOOKUPS_PER_MINUTE"},
+		{Name: "negative burst", Env: map[string]string{"DONATION_LOOKUP_BURST": "-1"}, WantErr: "DONATION_LOOKUP_BURST"},
+		{Name: "bad proxies", Env: map[string]string{"AIDFLOW_TRUSTED_PROXIES": "not-a-range"}, WantErr: "AIDFLOW_TRUSTED_PROXIES"},
+	}...)
 }
 
 func TestIdempotentPledge(t *testing.T) {
@@ -536,10 +479,8 @@ func TestOverdueSweepFlagsDirectedGifts(t *testing.T) {
 	}
 	var overdue []events.Envelope
 	testkit.Eventually(t, 5*time.Second, func() bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
 		overdue = overdue[:0]
-		for _, ev := range e.pledged {
+		for _, ev := range e.pledged.Events() {
 			if ev.Type == events.DirectedGiftOverdueType {
 				overdue = append(overdue, ev)
 			}

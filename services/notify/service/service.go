@@ -6,7 +6,6 @@ package service
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"time"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
@@ -139,14 +138,12 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}, p.Log)
 	ports.Register(p.Authed(""), a, ports.Options{Heartbeat: cfg.Heartbeat, Verifier: p.Verifier})
 	m := &Main{Hosted: platform.Hosted{P: p}, App: a}
-	var consuming atomic.Bool
-	p.OnStart(func(ctx context.Context) error {
+	p.StartConsumers(func(ctx context.Context) error {
 		for _, spec := range ports.Consumers {
 			if err := p.Consume(ctx, spec, ports.EventHandler(a)); err != nil {
 				return err
 			}
 		}
-		consuming.Store(true)
 		return nil
 	})
 	p.Schedule("expiry warnings", expiring, func(ctx context.Context) error {
@@ -157,12 +154,6 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 		// Streams end when the service stops, so the HTTP server's
 		// graceful shutdown is not held up by them.
 		go func() { <-ctx.Done(); a.Close() }()
-		return nil
-	})
-	p.AddReadiness(func(context.Context) error {
-		if !consuming.Load() {
-			return errors.New("event consumers not started yet")
-		}
 		return nil
 	})
 	return m, nil

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"net/http"
 
 	"github.com/aidflow/aidflow/services/registry/adapters/mongo"
 	"github.com/aidflow/aidflow/services/registry/app"
@@ -43,8 +42,8 @@ func LoadConfig(l *config.Loader) Config {
 
 // Main is the running registry.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires the registry.
@@ -71,10 +70,5 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	}
 	a := app.New(orgs, auth.NewSigner(cfg.SigningKey))
 	ports.Register(p.Authed(""), a)
-	return &Main{P: p, App: a}, nil
+	return &Main{Hosted: platform.Hosted{P: p}, App: a}, nil
 }
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }

@@ -34,20 +34,12 @@ func boot(t *testing.T) *service.Main {
 	return m
 }
 
+// call drives the service over HTTP and checks every answer against the
+// OpenAPI document.
 func call(t *testing.T, h http.Handler, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	var out map[string]any
-	_ = json.Unmarshal(rec.Body.Bytes(), &out)
-	return rec.Code, out
+	r := testkit.Call(t, h, testkit.Checker(t, service.Name), method, path, token, body)
+	return r.Status, r.Object()
 }
 
 func TestOrganizationsAndTokens(t *testing.T) {

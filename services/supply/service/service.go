@@ -4,9 +4,6 @@ package service
 
 import (
 	"context"
-	"errors"
-	"net/http"
-	"sync/atomic"
 
 	"github.com/aidflow/aidflow/contracts/openapi"
 	"github.com/aidflow/aidflow/services/supply/adapters/mongo"
@@ -34,8 +31,8 @@ func LoadConfig(l *config.Loader) Config {
 
 // Main is the running supply service.
 type Main struct {
-	P   *platform.Platform
-	App *app.App
+	platform.Hosted // P, and the Service methods
+	App             *app.App
 }
 
 // New connects and wires the supply service.
@@ -66,26 +63,8 @@ func wire(ctx context.Context, p *platform.Platform) (*Main, error) {
 	}
 	a := app.New(repo, p.Log)
 	ports.Register(p.Authed(""), a)
-	// The consumer lives as long as Run, not as long as Open's context;
-	// the service is ready once it runs.
-	var consuming atomic.Bool
-	p.OnStart(func(ctx context.Context) error {
-		if err := p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a)); err != nil {
-			return err
-		}
-		consuming.Store(true)
-		return nil
+	p.StartConsumers(func(ctx context.Context) error {
+		return p.Consume(ctx, ports.AllocationsConsumer, ports.AllocationHandler(a))
 	})
-	p.AddReadiness(func(context.Context) error {
-		if !consuming.Load() {
-			return errors.New("event consumer not started yet")
-		}
-		return nil
-	})
-	return &Main{P: p, App: a}, nil
+	return &Main{Hosted: platform.Hosted{P: p}, App: a}, nil
 }
-
-func (m *Main) Handler() http.Handler           { return m.P.HTTP }
-func (m *Main) Ready(ctx context.Context) error { return m.P.Ready(ctx) }
-func (m *Main) Run(ctx context.Context) error   { return m.P.Run(ctx) }
-func (m *Main) Close()                          { m.P.Close() }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
-	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,8 +21,7 @@ type env struct {
 	iss *testkit.Issuer
 	doc *conform.Checker
 
-	mu       sync.Mutex
-	reported []events.Envelope // capacity_reported events seen on the bus
+	reported *testkit.Recorder // capacity_reported events seen on the bus
 }
 
 func boot(t *testing.T) *env {
@@ -33,63 +29,30 @@ func boot(t *testing.T) *env {
 	iss := testkit.NewIssuer(t)
 	cfg := service.Config{Platform: testkit.PlatformConfig(t, service.Name, iss)}
 	cfg.Platform.HTTPAddr = ""
-	m, err := service.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.Run(t, m)
-	doc, err := conform.New(service.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{m: m, iss: iss, doc: doc}
-	f, err := m.P.Bus.Follow(t.Context(), "supply", []string{events.CapacityReportedType}, func(ev events.Envelope) {
-		e.mu.Lock()
-		e.reported = append(e.reported, ev)
-		e.mu.Unlock()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(f.Stop)
-	return e
+	m, _ := testkit.Open(t, service.Open, cfg)
+	return &env{m: m, iss: iss, doc: testkit.Checker(t, service.Name),
+		reported: testkit.Record(t, m.P.Bus, "supply", []string{events.CapacityReportedType})}
 }
 
 // call drives the service over HTTP. Answers to documented requests are
 // checked against the OpenAPI document unless the test says otherwise.
 func (e *env) call(t *testing.T, method, path, token, body string) (int, map[string]any) {
 	t.Helper()
-	code, raw := e.raw(t, method, path, token, body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return code, out
+	r := testkit.Call(t, e.m.Handler(), e.doc, method, path, token, body)
+	return r.Status, r.Object()
 }
 
 func (e *env) raw(t *testing.T, method, path, token, body string) (int, []byte) {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.m.Handler().ServeHTTP(rec, req)
-	u, _ := url.Parse(path)
-	if err := e.doc.Response(method, u.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes()); err != nil {
-		t.Errorf("%s %s: %v", method, path, err)
-	}
-	return rec.Code, rec.Body.Bytes()
+	r := testkit.Call(t, e.m.Handler(), e.doc, method, path, token, body)
+	return r.Status, r.Body
 }
 
 func (e *env) publish(t *testing.T, typ string, a events.Allocation) events.Envelope {
 	t.Helper()
 	ev := events.MustNew("matcher", events.AllocationEvent{Type: typ, Allocation: a},
 		events.Meta{Subject: a.AllocationID, OrgID: a.SourceOrgID, Item: a.Item})
-	if err := e.m.P.Bus.Publish(context.Background(), ev); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Publish(t, e.m.P.Bus, ev)
 	return ev
 }
 
@@ -190,18 +153,12 @@ func TestCapacityFollowsAllocations(t *testing.T) {
 		t.Fatalf("lowering below an over-reservation: %d %v", code, p)
 	}
 
-	testkit.Eventually(t, 5*time.Second, func() bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		return len(e.reported) == 2
-	}, "two capacity_reported events on the bus")
+	testkit.Eventually(t, 5*time.Second, func() bool { return len(e.reported.Events()) == 2 }, "two capacity_reported events on the bus")
 	v, err := validator.New()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i, ev := range e.reported {
+	for i, ev := range e.reported.Events() {
 		raw, _ := json.Marshal(ev)
 		if err := v.Event(raw); err != nil {
 			t.Errorf("event %d does not match its schema: %v", i, err)

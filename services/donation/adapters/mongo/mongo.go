@@ -54,19 +54,12 @@ func NewDonations(ctx context.Context, db *mongo.Database, relay *outbox.Relay) 
 	c := db.Collection(DonationsCollection)
 	relay.Watch(c)
 	r := &Donations{donations: c, codes: db.Collection(CodesCollection), relay: relay, due: map[string]time.Time{}}
-	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
+	err := mongox.Each(ctx, c, bson.D{}, func(doc donationDoc) error { r.watch(doc.donation()); return nil },
+		options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 	if err != nil {
 		return nil, err
 	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var doc donationDoc
-		if err := cur.Decode(&doc); err != nil {
-			return nil, err
-		}
-		r.watch(doc.donation())
-	}
-	return r, cur.Err()
+	return r, nil
 }
 
 // watch keeps d's entry in the due index current after a write.
@@ -261,7 +254,7 @@ func (r *Donations) Update(ctx context.Context, id string, change func(*domain.D
 	if err != nil {
 		return domain.Donation{}, err
 	}
-	set, err := setOf(toDoc(d))
+	set, err := mongox.SetOf(toDoc(d))
 	if err != nil {
 		return domain.Donation{}, err
 	}
@@ -273,20 +266,6 @@ func (r *Donations) Update(ctx context.Context, id string, change func(*domain.D
 	}
 	r.watch(d)
 	return d, nil
-}
-
-// setOf is every field of doc but _id, for a $set that replaces the state
-// while leaving the document's outbox alone.
-func setOf(doc donationDoc) (bson.D, error) {
-	raw, err := bson.Marshal(doc)
-	if err != nil {
-		return nil, err
-	}
-	var all bson.D
-	if err := bson.Unmarshal(raw, &all); err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(all, func(e bson.E) bool { return e.Key == "_id" }), nil
 }
 
 // Orgs is the MongoDB domain.Orgs.

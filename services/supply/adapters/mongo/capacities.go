@@ -44,19 +44,12 @@ func NewCapacities(ctx context.Context, db *mongo.Database, relay *outbox.Relay)
 	c := db.Collection(Collection)
 	relay.Watch(c)
 	r := &Capacities{coll: c, relay: relay, index: map[string]domain.Capacity{}}
-	cur, err := c.Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
+	err := mongox.Each(ctx, c, bson.D{}, func(d capacityDoc) error { r.index[d.ID] = d.capacity().Compact(); return nil },
+		options.Find().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 	if err != nil {
 		return nil, err
 	}
-	defer cur.Close(ctx)
-	for cur.Next(ctx) {
-		var d capacityDoc
-		if err := cur.Decode(&d); err != nil {
-			return nil, err
-		}
-		r.index[d.ID] = d.capacity().Compact()
-	}
-	return r, cur.Err()
+	return r, nil
 }
 
 type allocDoc struct {
@@ -165,7 +158,7 @@ func (r *Capacities) Upsert(ctx context.Context, id string, change func(*domain.
 		}
 	} else {
 		var set bson.D
-		if set, err = setOf(toDoc(c)); err == nil {
+		if set, err = mongox.SetOf(toDoc(c)); err == nil {
 			err = r.relay.Update(ctx, r.coll, id, bson.D{{Key: "$set", Value: set}}, evs...)
 		}
 	}
@@ -176,20 +169,6 @@ func (r *Capacities) Upsert(ctx context.Context, id string, change func(*domain.
 	r.index[id] = c.Compact()
 	r.mu.Unlock()
 	return c, nil
-}
-
-// setOf is every field of d but _id, for a $set that replaces the state
-// while leaving the document's outbox alone.
-func setOf(d capacityDoc) (bson.D, error) {
-	raw, err := bson.Marshal(d)
-	if err != nil {
-		return nil, err
-	}
-	var all bson.D
-	if err := bson.Unmarshal(raw, &all); err != nil {
-		return nil, err
-	}
-	return slices.DeleteFunc(all, func(e bson.E) bool { return e.Key == "_id" }), nil
 }
 
 // List reads the in-memory index: reports number in the thousands at
