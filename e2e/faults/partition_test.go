@@ -21,8 +21,18 @@ type proxies struct {
 	byKind map[string]*toxiproxy.Proxy
 }
 
+// newProxies must be called before newCluster: the proxies stop after the
+// cluster (cleanups run last first). Stopped before it, they would leave
+// every service to shut down cut off from NATS and the database, waiting
+// out its timeouts (13 s each, 100 s a test).
 func newProxies(t *testing.T) *proxies {
-	return &proxies{t: t, server: toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()), byKind: map[string]*toxiproxy.Proxy{}}
+	p := &proxies{t: t, server: toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop()), byKind: map[string]*toxiproxy.Proxy{}}
+	t.Cleanup(func() {
+		for _, px := range p.byKind {
+			px.Stop()
+		}
+	})
+	return p
 }
 
 // via is clusterOptions.via: it starts a proxy to upstream and returns
@@ -33,7 +43,6 @@ func (p *proxies) via(kind, upstream string) string {
 	if err := p.server.Collection.Add(px, true); err != nil {
 		p.t.Fatalf("proxy %s: %v", kind, err)
 	}
-	p.t.Cleanup(px.Stop)
 	p.byKind[kind] = px
 	return listen
 }
