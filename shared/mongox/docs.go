@@ -46,3 +46,16 @@ func Each[D any](ctx context.Context, c *mongo.Collection, filter any, fn func(D
 	}
 	return cur.Err()
 }
+
+// FindByID reads the document whose _id is id as a D, the one read the
+// embedded store answers from its index; when there is none it returns
+// notFound, the caller's domain error. opts may project (leave the outbox
+// out, say).
+func FindByID[D any](ctx context.Context, c *mongo.Collection, id string, notFound error, opts ...options.Lister[options.FindOneOptions]) (D, error) {
+	var d D
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, opts...).Decode(&d)
+	if IsNotFound(err) {
+		return d, notFound
+	}
+	return d, err
+}

@@ -80,3 +80,22 @@ func TestEach(t *testing.T) {
 		t.Fatal("a document that does not decode is not an error")
 	}
 }
+
+func TestFindByID(t *testing.T) {
+	ctx := t.Context()
+	c := testkit.MongoClient(t, testkit.SharedMongo(t)).Database(testkit.DBName(t)).Collection("c")
+	if _, err := c.InsertOne(ctx, doc{ID: "n1", Item: "mask", Qty: 3, Notes: "private"}); err != nil {
+		t.Fatal(err)
+	}
+	errNotFound := errors.New("no such need")
+	got, err := mongox.FindByID[doc](ctx, c, "n1", errNotFound, options.FindOne().SetProjection(bson.D{{Key: "notes", Value: 0}}))
+	if err != nil || got != (doc{ID: "n1", Item: "mask", Qty: 3}) {
+		t.Fatalf("FindByID = %+v, %v; want n1 without its notes", got, err)
+	}
+	if _, err := mongox.FindByID[doc](ctx, c, "n2", errNotFound); !errors.Is(err, errNotFound) {
+		t.Fatalf("FindByID of a missing id: %v, want the caller's not-found", err)
+	}
+	if _, err := mongox.FindByID[struct{ Qty string }](ctx, c, "n1", errNotFound); err == nil || errors.Is(err, errNotFound) {
+		t.Fatalf("FindByID of a document that does not decode: %v", err)
+	}
+}

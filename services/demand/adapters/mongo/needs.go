@@ -167,11 +167,7 @@ func (r *Needs) Create(ctx context.Context, n domain.Need, evs ...events.Envelop
 }
 
 func (r *Needs) Get(ctx context.Context, id string) (domain.Need, error) {
-	var d needDoc
-	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return domain.Need{}, domain.ErrNeedNotFound
-	}
+	d, err := mongox.FindByID[needDoc](ctx, r.coll, id, domain.ErrNeedNotFound, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 	if err != nil {
 		return domain.Need{}, err
 	}

@@ -75,12 +75,8 @@ func (r *StockReports) Put(ctx context.Context, s domain.StockReport, evs ...eve
 }
 
 func (r *StockReports) Get(ctx context.Context, hospitalID, item string) (domain.StockReport, error) {
-	var d stockDoc
-	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: domain.StockReportID(hospitalID, item)}},
-		options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return domain.StockReport{}, domain.ErrStockReportNotFound
-	}
+	d, err := mongox.FindByID[stockDoc](ctx, r.coll, domain.StockReportID(hospitalID, item), domain.ErrStockReportNotFound,
+		options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 	if err != nil {
 		return domain.StockReport{}, err
 	}

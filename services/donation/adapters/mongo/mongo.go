@@ -228,11 +228,7 @@ func (r *Donations) Create(ctx context.Context, d domain.Donation, evs ...events
 }
 
 func (r *Donations) Get(ctx context.Context, id string) (domain.Donation, error) {
-	var doc donationDoc
-	err := r.donations.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&doc)
-	if mongox.IsNotFound(err) {
-		return domain.Donation{}, domain.ErrDonationNotFound
-	}
+	doc, err := mongox.FindByID[donationDoc](ctx, r.donations, id, domain.ErrDonationNotFound, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 	if err != nil {
 		return domain.Donation{}, err
 	}
@@ -287,11 +283,7 @@ func (r *Orgs) Put(ctx context.Context, o domain.Org) error {
 }
 
 func (r *Orgs) Get(ctx context.Context, id string) (domain.Org, error) {
-	var d orgDoc
-	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return domain.Org{}, domain.ErrOrgNotFound
-	}
+	d, err := mongox.FindByID[orgDoc](ctx, r.coll, id, domain.ErrOrgNotFound)
 	if err != nil {
 		return domain.Org{}, err
 	}

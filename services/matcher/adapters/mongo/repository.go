@@ -277,11 +277,7 @@ func (r *Repository) UpdateAllocation(ctx context.Context, a domain.Allocation, 
 }
 
 func (r *Repository) GetAllocation(ctx context.Context, id string) (domain.Allocation, error) {
-	var d allocationDoc
-	err := r.allocs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return domain.Allocation{}, domain.ErrAllocationNotFound
-	}
+	d, err := mongox.FindByID[allocationDoc](ctx, r.allocs, id, domain.ErrAllocationNotFound)
 	if err != nil {
 		return domain.Allocation{}, err
 	}

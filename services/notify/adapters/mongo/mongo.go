@@ -353,11 +353,8 @@ func (r *Repository) AddDelivery(ctx context.Context, d domain.Delivery) (bool, 
 }
 
 func (r *Repository) Delivery(ctx context.Context, id string) (domain.Delivery, error) {
-	var doc deliveryDoc
-	if err := r.dels.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc); err != nil {
-		if mongox.IsNotFound(err) {
-			return domain.Delivery{}, domain.ErrDeliveryNotFound
-		}
+	doc, err := mongox.FindByID[deliveryDoc](ctx, r.dels, id, domain.ErrDeliveryNotFound)
+	if err != nil {
 		return domain.Delivery{}, err
 	}
 	return doc.delivery(), nil

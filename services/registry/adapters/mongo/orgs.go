@@ -113,11 +113,7 @@ func (r *Orgs) Create(ctx context.Context, o domain.Org, evs ...events.Envelope)
 }
 
 func (r *Orgs) Get(ctx context.Context, id string) (domain.Org, error) {
-	var d orgDoc
-	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return domain.Org{}, domain.ErrOrgNotFound
-	}
+	d, err := mongox.FindByID[orgDoc](ctx, r.coll, id, domain.ErrOrgNotFound)
 	if err != nil {
 		return domain.Org{}, err
 	}

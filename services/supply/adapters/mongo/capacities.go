@@ -115,11 +115,7 @@ func (d capacityDoc) capacity() domain.Capacity {
 }
 
 func (r *Capacities) Get(ctx context.Context, id string) (domain.Capacity, error) {
-	var d capacityDoc
-	err := r.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}})).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return domain.Capacity{}, domain.ErrCapacityNotFound
-	}
+	d, err := mongox.FindByID[capacityDoc](ctx, r.coll, id, domain.ErrCapacityNotFound, options.FindOne().SetProjection(bson.D{{Key: outbox.Field, Value: 0}}))
 	if err != nil {
 		return domain.Capacity{}, err
 	}
