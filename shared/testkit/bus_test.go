@@ -76,3 +76,34 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("failure = %q, want the open error", msg)
 	}
 }
+
+// failing is ready at once and whose Run returns err when stopped.
+type failing struct {
+	fakeService
+	err error
+}
+
+func (f *failing) Ready(context.Context) error { return nil }
+func (f *failing) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return f.err
+}
+
+func TestRunFailsOnARunError(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"an error", errors.New("lease lost"), "run: lease lost"},
+		{"the stop's cancellation", context.Canceled, ""},
+		{"none", nil, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := failure(t, func(tb testing.TB) { testkit.Run(tb, &failing{err: tt.err})() })
+			if got != tt.want {
+				t.Fatalf("failure = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -10,12 +11,19 @@ import (
 )
 
 // Run runs an opened service until the test ends or stop is called (then
-// waits for Run to return and closes it), and waits until it is ready.
+// waits for Run to return and closes it), and waits until it is ready. An
+// error Run returns fails the test, but for the cancellation of a stop
+// that lands while Run is still starting: that is the stop, not a failure.
 func Run(tb testing.TB, svc platform.Service) (stop func()) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = svc.Run(ctx) }()
+	go func() {
+		defer close(done)
+		if err := svc.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			tb.Errorf("run: %v", err)
+		}
+	}()
 	var once sync.Once
 	stop = func() { once.Do(func() { cancel(); <-done; svc.Close() }) }
 	tb.Cleanup(stop)

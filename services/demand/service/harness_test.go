@@ -1,11 +1,8 @@
 package service_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,25 +52,7 @@ func start(t *testing.T, tune ...func(*service.Config)) *harness {
 // boot opens and runs the service on h.cfg; it stops when the test ends.
 func (h *harness) boot() {
 	h.t.Helper()
-	m, err := service.Open(h.t.Context(), h.cfg)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
-	stop := func() {
-		cancel()
-		// A stop that lands while Run is still starting the consumer ends
-		// its start with the cancellation: that is the stop, not a failure.
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			h.t.Errorf("run: %v", err)
-		}
-		m.Close()
-	}
-	h.m, h.stop = m, sync.OnceFunc(stop)
-	h.t.Cleanup(h.stop)
-	testkit.Eventually(h.t, wait, func() bool { return m.Ready(context.Background()) == nil }, "service ready")
+	h.m, h.stop = testkit.Open(h.t, service.Open, h.cfg)
 }
 
 // restart stops the running service and boots a new one on the same
