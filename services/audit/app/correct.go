@@ -80,15 +80,21 @@ func (a *App) Correct(ctx context.Context, in CorrectInput) (Listed, error) {
 	if err != nil {
 		return Listed{}, err
 	}
+	return a.record(ctx, ev, "announce correction")
+}
+
+// record appends an event the audit service makes itself (a correction, a
+// review) and announces it on its stream. An announcement that fails is
+// logged as what, not returned: the event is recorded all the same, the
+// log is the record, and followers of the stream miss this one.
+func (a *App) record(ctx context.Context, ev events.Envelope, what string) (Listed, error) {
 	n, _, err := a.Append(ctx, ev)
 	if err != nil {
 		return Listed{}, err
 	}
 	if a.Publisher != nil {
 		if err := a.Publisher.Publish(ctx, ev); err != nil {
-			// Recorded all the same: the log is the record; followers of the
-			// stream miss this one announcement.
-			a.Logger.ErrorContext(ctx, "announce correction", "index", n, "err", err)
+			a.Logger.ErrorContext(ctx, what, "index", n, "err", err)
 		}
 	}
 	return Listed{Index: n, Event: ev}, nil

@@ -65,17 +65,7 @@ func (a *App) ReviewAnomaly(ctx context.Context, in ReviewInput) (Listed, error)
 	if err != nil {
 		return Listed{}, err
 	}
-	n, _, err := a.Append(ctx, ev)
-	if err != nil {
-		return Listed{}, err
-	}
-	if a.Publisher != nil {
-		if err := a.Publisher.Publish(ctx, ev); err != nil {
-			// Recorded all the same: the log is the record.
-			a.Logger.ErrorContext(ctx, "announce anomaly review", "index", n, "err", err)
-		}
-	}
-	return Listed{Index: n, Event: ev}, nil
+	return a.record(ctx, ev, "announce anomaly review")
 }
 
 // observe takes a recorded event into the in-memory state built from the
