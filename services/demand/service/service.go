@@ -46,6 +46,8 @@ type Config struct {
 	// 30): a hospital's open needs for an item may add up to this many days
 	// of its reported daily consumption. Zero means the default.
 	HoardingMultiple int64
+	// Clock replaces time.Now (tests); nil uses it.
+	Clock func() time.Time
 }
 
 // LoadConfig reads the demand service's environment.
@@ -103,6 +105,9 @@ func Open(ctx context.Context, cfg Config) (*Main, error) {
 	a := app.New(mongo.NewNeeds(p.DB, p.Relay), mongo.NewStockReports(p.DB, p.Relay))
 	a.HoardingMultiple = cfg.HoardingMultiple
 	a.StaleAfter = cfg.StaleAfter
+	if cfg.Clock != nil {
+		a.Now = cfg.Clock
+	}
 	if err := a.Load(ctx); err != nil {
 		p.Close()
 		return nil, fmt.Errorf("load needs: %w", err)
