@@ -192,19 +192,45 @@ func TestEveryAPIEndpointHasExactlyOneOwner(t *testing.T) {
 
 // API.md lives beside the repository. When it is there, the table above
 // must still match it, so a new endpoint there cannot be missed here.
-func TestEndpointTableMatchesAPIMD(t *testing.T) {
-	path := os.Getenv("AIDFLOW_API_MD")
-	if path == "" {
-		path = filepath.Join("..", "..", "..", "shared", "API.md")
+// apiMD is our copy of the kit's API.md (../shared/API.md beside the
+// repository), read by the endpoint table check so it runs on any
+// checkout; TestAPIMDIsTheKits keeps the copy equal to the kit's.
+const apiMD = "testdata/API.md"
+
+// kitAPIMD is the kit's API.md, or AIDFLOW_API_MD.
+func kitAPIMD() string {
+	if p := os.Getenv("AIDFLOW_API_MD"); p != "" {
+		return p
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		// CI always has the team kit beside its clone: there the check must
-		// run. A checkout without the kit skips it and says so.
+	return filepath.Join("..", "..", "..", "shared", "API.md")
+}
+
+// TestAPIMDIsTheKits: our copy is the kit's file, byte for byte, when the
+// kit is beside the repository (CI must have it).
+func TestAPIMDIsTheKits(t *testing.T) {
+	kit, err := os.ReadFile(kitAPIMD())
+	if os.IsNotExist(err) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("API.md not found (%v) although CI is set; the kit belongs at ../shared/", err)
 		}
-		t.Skipf("API.md not found (%v); set AIDFLOW_API_MD", err)
+		t.Skipf("no kit API.md beside the repository (%v): the endpoint check ran on our copy", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := os.ReadFile(apiMD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, kit) {
+		t.Fatalf("%s differs from %s: copy the kit's file again", apiMD, kitAPIMD())
+	}
+}
+
+func TestEndpointTableMatchesAPIMD(t *testing.T) {
+	f, err := os.Open(apiMD)
+	if err != nil {
+		t.Fatal(err)
 	}
 	defer f.Close()
 	row := regexp.MustCompile("^\\|\\s*`(GET|POST|PUT|PATCH|DELETE) (/[^`]*)`")
