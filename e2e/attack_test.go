@@ -457,18 +457,21 @@ func (w *world) state() string {
 
 // settled waits until the state stops changing (the matcher and the
 // consumers are done with the last write): the same in three readings in
-// a row, about 100 ms apart at the least.
+// a row and for 1.5 s at the least. Three readings alone (about 300 ms)
+// were once too short on a loaded CI machine: demand applied a
+// cancellation made by the previous row's allowed call after the
+// "before" reading, and the refused writes were blamed for it.
 func (w *world) settled() string {
 	w.t.Helper()
-	prev, same := w.state(), 0
+	prev, same, since := w.state(), 0, time.Now()
 	eventually(w.t, "the stack to settle after the last write", func() bool {
 		now := w.state()
 		if now == prev {
 			same++
 		} else {
-			prev, same = now, 0
+			prev, same, since = now, 0, time.Now()
 		}
-		return same >= 2
+		return same >= 2 && time.Since(since) >= 1500*time.Millisecond
 	})
 	return prev
 }
