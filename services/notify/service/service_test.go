@@ -449,6 +449,9 @@ func TestExpiringProposalsAreAnnounced(t *testing.T) {
 	if n, err := e.m.App.WarnExpiring(context.Background()); n != 0 || err != nil {
 		t.Fatalf("a later sweep warned %d (%v)", n, err)
 	}
+	// The delivery log is written once the receiver has answered: the
+	// receiver may have the warning a moment before the log shows it.
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(deliveries(t, e, mfr.Token, id)) >= 1 }, "the warning in the delivery log")
 	if ds := deliveries(t, e, mfr.Token, id); len(ds) != 1 {
 		t.Fatalf("deliveries %v", ds)
 	}
