@@ -264,3 +264,45 @@ func TestEnsureStreamsIsRepeatableAndUpdatesOnlyOnChange(t *testing.T) {
 		t.Errorf("duplicates window = %s, want 2m restored", info.Config.Duplicates)
 	}
 }
+
+// TestHandlersKnowTheStreamSequence: each handler call carries its event's
+// position in the stream, the same on a redelivery, so a consumer can tell
+// how far its state has read the stream (the matcher stores it).
+func TestHandlersKnowTheStreamSequence(t *testing.T) {
+	ctx := context.Background()
+	srv, b := startBus(t, t.TempDir())
+	defer srv.Close()
+	defer b.Close()
+	e1, e2 := need("n1"), need("n2")
+	for _, e := range []events.Envelope{e1, e2} {
+		if err := b.Publish(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seqs := map[string][]uint64{}
+	failed := false
+	c, err := b.Consume(ctx, bus.ConsumerSpec{Name: "t", Stream: "demand"}, &bus.MemoryProcessed{}, func(ctx context.Context, e events.Envelope) error {
+		mu.Lock()
+		defer mu.Unlock()
+		seqs[e.Subject] = append(seqs[e.Subject], bus.Sequence(ctx))
+		if e.Subject == "n2" && !failed {
+			failed = true
+			return errors.New("transient")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(seqs["n2"]) == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seqs["n1"]) != 1 || seqs["n1"][0] != 1 || seqs["n2"][0] != 2 || seqs["n2"][1] != 2 {
+		t.Fatalf("sequences %v; want n1 at 1, n2 at 2 on both deliveries", seqs)
+	}
+	if bus.Sequence(ctx) != 0 {
+		t.Fatal("a context from no consumer has a sequence")
+	}
+}

@@ -141,6 +141,9 @@ func (c *Consumer) handle(ctx context.Context, log *slog.Logger, msg jetstream.M
 		return
 	}
 	ctx = logging.WithEventID(ctx, e.ID)
+	if md, err := msg.Metadata(); err == nil {
+		ctx = WithSequence(ctx, md.Sequence.Stream)
+	}
 	seen, err := processed.Seen(ctx, c.spec.Name, e.ID)
 	if err != nil {
 		c.retry(ctx, log, msg, fmt.Errorf("read processed mark: %w", err))
@@ -190,6 +193,22 @@ func (c *Consumer) retry(ctx context.Context, log *slog.Logger, msg jetstream.Ms
 	delay := min(time.Duration(1<<min(n, 8))*50*time.Millisecond, 10*time.Second)
 	log.WarnContext(ctx, "handler failed; will retry", "delivery", n, "delay", delay, "err", err)
 	_ = msg.NakWithDelay(delay)
+}
+
+type sequenceKey struct{}
+
+// WithSequence is ctx carrying the stream sequence number of the event in
+// hand; the consumer sets it for its handler (fakes and tests may too).
+func WithSequence(ctx context.Context, seq uint64) context.Context {
+	return context.WithValue(ctx, sequenceKey{}, seq)
+}
+
+// Sequence is the stream sequence number of the event a handler was given:
+// its position in its stream, increasing in the order the stream delivers.
+// 0 when unknown (not called by a consumer).
+func Sequence(ctx context.Context) uint64 {
+	seq, _ := ctx.Value(sequenceKey{}).(uint64)
+	return seq
 }
 
 // Handled counts the events this consumer applied or skipped since start.
