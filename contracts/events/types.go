@@ -185,6 +185,18 @@ type Allocation struct {
 	// allocation_proposed of a capacity allocation carries it; notify
 	// warns the manufacturer before then.
 	ExpiresAt string `json:"expires_at,omitempty"`
+	// Partition names the matcher partition that wrote this version;
+	// Applied is the last event of each input stream (registry, demand,
+	// supply, donation) that matcher had applied when it wrote it. The
+	// matcher consumes its streams independently, so the audit log may
+	// show them in another order than the matcher applied them; these let
+	// a replay apply them in the matcher's order (services/matcher/replay).
+	// Sequence numbers that matcher's writes in the order it made them
+	// (the events of one write share it): the matcher's stream relays
+	// each allocation's events in order, but not different allocations'.
+	Partition string            `json:"partition,omitempty"`
+	Sequence  int64             `json:"sequence,omitempty"`
+	Applied   map[string]string `json:"applied,omitempty"`
 }
 
 // ---- audit ----

@@ -25,6 +25,7 @@ func samples() map[string]events.Payload {
 		DecidedBy: "policy/v1", Reason: "rule 2: critical class", StatusReason: "carrier delay",
 		StatusBy: "regulator:org-r1", RedirectedFrom: "alloc-0", RedirectedTo: "alloc-2",
 		CreatedAt: "2026-03-01T08:00:00Z", UpdatedAt: "2026-03-02T09:30:00.123Z", ExpiresAt: "2026-03-03T08:00:00Z",
+		Partition: "masks", Sequence: 42, Applied: map[string]string{"demand": "evt-9", "supply": "evt-4"},
 	}
 	s := map[string]events.Payload{
 		events.OrgRegisteredType: events.OrgRegistered{OrgID: "org-h1", Name: "Wuhan Jinyintan Hospital", Role: "hospital", Region: "420100", FacilityType: "designated"},
@@ -226,6 +227,8 @@ func TestSchemasRejectBadData(t *testing.T) {
 		{"bad need status", events.NeedStaleType, `{"need_id":"n","hospital_id":"h","item":"goggles","region":"420100","status":"gone"}`},
 		{"no lines", events.DonationPledgedType, `{"donation_id":"d","donor_id":"o","region":"110000","lines":[]}`},
 		{"allocation without reason", events.AllocationProposedType, `{"allocation_id":"a","version":1,"need_id":"n","hospital_id":"h","hospital_region":"420100","item":"goggles","quantity":10,"source_kind":"capacity","source_id":"c","source_org_id":"m","source_region":"330100","status":"proposed","shipped_quantity":0,"received_quantity":0,"damaged_quantity":0,"decided_by":"policy/v1","reason":"","created_at":"2026-03-01T08:00:00Z","updated_at":"2026-03-01T08:00:00Z"}`},
+		{"allocation applied from no input stream", events.AllocationProposedType, `{"allocation_id":"a","version":1,"need_id":"n","hospital_id":"h","hospital_region":"420100","item":"goggles","quantity":10,"source_kind":"capacity","source_id":"c","source_org_id":"m","source_region":"330100","status":"proposed","shipped_quantity":0,"received_quantity":0,"damaged_quantity":0,"decided_by":"policy/v1","reason":"r","created_at":"2026-03-01T08:00:00Z","updated_at":"2026-03-01T08:00:00Z","applied":{"matcher":"e1"}}`},
+		{"allocation applied up to an empty id", events.AllocationProposedType, `{"allocation_id":"a","version":1,"need_id":"n","hospital_id":"h","hospital_region":"420100","item":"goggles","quantity":10,"source_kind":"capacity","source_id":"c","source_org_id":"m","source_region":"330100","status":"proposed","shipped_quantity":0,"received_quantity":0,"damaged_quantity":0,"decided_by":"policy/v1","reason":"r","created_at":"2026-03-01T08:00:00Z","updated_at":"2026-03-01T08:00:00Z","applied":{"demand":""}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

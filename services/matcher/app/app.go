@@ -53,8 +53,16 @@ type App struct {
 	// of what changed since the item's last run (domain.Book.MarketToMatch).
 	// The decisions are the same; the tests compare the two.
 	WholeItems bool
+	// Deferred applies input events without matching their items: the
+	// replay runs an item only where the log shows a run (MatchItem).
+	Deferred bool
 
 	mu sync.Mutex
+	// read is how far the book has read each input stream: the last event
+	// applied from it (allocation events carry it, Writer).
+	read map[string]domain.Input
+	// written is the Sequence of the last allocation write.
+	written int64
 }
 
 // ErrStandby refuses a change on an instance that does not hold the
@@ -124,7 +132,13 @@ func (a *App) Load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load the matcher's state: %w", err)
 	}
-	a.Book.Load(s.Only(a.Partition))
+	own := s.Only(a.Partition)
+	a.Book.Load(own)
+	a.read = domain.LatestInputs(own.Inputs)
+	a.written = 0
+	for _, al := range own.Allocations {
+		a.written = max(a.written, al.Writer.Sequence)
+	}
 	if a.View != a.Book {
 		// The book mirrored its own; the view takes every partition's.
 		for _, al := range s.Allocations {
@@ -139,6 +153,73 @@ func (a *App) Load(ctx context.Context) error {
 type Trigger struct {
 	EventID string
 	Time    time.Time
+	// Stream and Seq place an input event in its stream (ports sets them
+	// from the consumer); Seq is 0 where unknown (tests, the replay).
+	// Runs that answer no input (sweeps, commands, the matcher's own
+	// events) have neither.
+	Stream string
+	Seq    uint64
+}
+
+// apply applies an input event with write, which changes the book and
+// stores what changed from the input it is given, and records the event
+// as read. An event the state already holds (its sequence not past the
+// last read from its stream: redelivered after a restart, or already
+// written by another partition, for hospitals) is not applied again;
+// its run still happens. The caller holds a.mu.
+func (a *App) apply(trig Trigger, write func(from domain.Input) error) error {
+	held, ok := a.read[trig.Stream]
+	if trig.Seq > 0 && ok && trig.Seq <= held.Seq {
+		return nil
+	}
+	from := domain.Input{Stream: trig.Stream, Seq: trig.Seq, EventID: trig.EventID}
+	if err := write(from); err != nil {
+		return err
+	}
+	if trig.Stream != "" {
+		if a.read == nil {
+			a.read = map[string]domain.Input{}
+		}
+		a.read[trig.Stream] = from
+	}
+	return nil
+}
+
+// matchApplied matches the items an input event changed, in order, unless
+// the App is Deferred. The caller holds a.mu.
+func (a *App) matchApplied(ctx context.Context, trig Trigger, items ...string) error {
+	if a.Deferred {
+		return nil
+	}
+	for _, item := range items {
+		if err := a.matchItem(ctx, trig, item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writer is this instance's next write of an allocation: its partition,
+// the write's number, and how far it has read each input stream. Call it
+// once per write. The caller holds a.mu.
+func (a *App) writer() domain.Writer {
+	a.written++
+	w := domain.Writer{Partition: a.Partition.Name, Sequence: a.written}
+	if len(a.read) > 0 {
+		w.Applied = domain.Inputs{}
+		for stream, in := range a.read {
+			w.Applied[stream] = in.EventID
+		}
+	}
+	return w
+}
+
+// MatchItem runs the policy for one item on trig, as the input event or
+// sweep trig names would have: the replay recomputes a run with it.
+func (a *App) MatchItem(ctx context.Context, trig Trigger, item string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.matchItem(ctx, trig, item)
 }
 
 // Actor is the organization calling a route.

@@ -15,13 +15,20 @@ func (a *App) NeedPosted(ctx context.Context, trig Trigger, d events.NeedPosted)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if _, ok := a.Book.Need(n.ID); !ok {
-		if err := a.Repo.SaveNeed(ctx, n); err != nil {
+	err := a.apply(trig, func(from domain.Input) error {
+		if _, ok := a.Book.Need(n.ID); ok {
+			return nil
+		}
+		if err := a.Repo.SaveNeed(ctx, n, from); err != nil {
 			return err
 		}
 		a.Book.PutNeed(n)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return a.matchItem(ctx, trig, n.Item)
+	return a.matchApplied(ctx, trig, n.Item)
 }
 
 // NeedStatusChanged applies need_confirmed, need_cancelled or need_stale
@@ -34,13 +41,20 @@ func (a *App) NeedStatusChanged(ctx context.Context, trig Trigger, eventType str
 	n, ok := a.Book.Need(d.NeedID)
 	if !ok {
 		a.Log.WarnContext(ctx, "status change of a need never posted; ignored", "need_id", d.NeedID, "type", eventType)
-		return nil
+		return a.apply(trig, func(domain.Input) error { return nil })
 	}
-	if n.ApplyStatus(eventType) {
-		if err := a.Repo.SaveNeed(ctx, n); err != nil {
+	err := a.apply(trig, func(from domain.Input) error {
+		if !n.ApplyStatus(eventType) {
+			return nil
+		}
+		if err := a.Repo.SaveNeed(ctx, n, from); err != nil {
 			return err
 		}
 		a.Book.PutNeed(n)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return a.matchItem(ctx, trig, n.Item)
+	return a.matchApplied(ctx, trig, n.Item)
 }

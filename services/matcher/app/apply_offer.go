@@ -18,13 +18,20 @@ func (a *App) CapacityReported(ctx context.Context, trig Trigger, d events.Capac
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if held, ok := a.Book.Offer(o.ID); !ok || o.Supersedes(held) {
-		if err := a.Repo.SaveOffer(ctx, o); err != nil {
+	err := a.apply(trig, func(from domain.Input) error {
+		if held, ok := a.Book.Offer(o.ID); ok && !o.Supersedes(held) {
+			return nil
+		}
+		if err := a.Repo.SaveOffer(ctx, o, from); err != nil {
 			return err
 		}
 		a.Book.PutOffer(o)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return a.matchItem(ctx, trig, o.Item)
+	return a.matchApplied(ctx, trig, o.Item)
 }
 
 // DonationPledged records each line of a donation as an offer and matches
@@ -35,26 +42,30 @@ func (a *App) DonationPledged(ctx context.Context, trig Trigger, d events.Donati
 	defer a.mu.Unlock()
 	var items []string
 	for _, o := range domain.DonationOffers(d) {
-		if !a.Partition.Serves(o.Item) {
-			continue
+		if a.Partition.Serves(o.Item) && !slices.Contains(items, o.Item) {
+			items = append(items, o.Item)
 		}
-		if _, ok := a.Book.Offer(o.ID); !ok {
-			if err := a.Repo.SaveOffer(ctx, o); err != nil {
+	}
+	err := a.apply(trig, func(from domain.Input) error {
+		for _, o := range domain.DonationOffers(d) {
+			if !a.Partition.Serves(o.Item) {
+				continue
+			}
+			if _, ok := a.Book.Offer(o.ID); ok {
+				continue
+			}
+			if err := a.Repo.SaveOffer(ctx, o, from); err != nil {
 				return err
 			}
 			a.Book.PutOffer(o)
 		}
-		if !slices.Contains(items, o.Item) {
-			items = append(items, o.Item)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	slices.Sort(items)
-	for _, item := range items {
-		if err := a.matchItem(ctx, trig, item); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.matchApplied(ctx, trig, items...)
 }
 
 // AllocationReleased matches an item again after one of the matcher's own
@@ -67,5 +78,5 @@ func (a *App) AllocationReleased(ctx context.Context, trig Trigger, d events.All
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.matchItem(ctx, trig, d.Item)
+	return a.matchApplied(ctx, trig, d.Item)
 }

@@ -12,21 +12,23 @@ import (
 // Other organizations are not the matcher's concern.
 func (a *App) HospitalRegistered(ctx context.Context, trig Trigger, d events.OrgRegistered) error {
 	h, ok := domain.HospitalFrom(d)
-	if !ok {
-		return nil
-	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if held, ok := a.Book.Hospital(h.ID); !ok || held != h {
-		if err := a.Repo.SaveHospital(ctx, h); err != nil {
+	if !ok {
+		return a.apply(trig, func(domain.Input) error { return nil })
+	}
+	err := a.apply(trig, func(from domain.Input) error {
+		if held, ok := a.Book.Hospital(h.ID); ok && held == h {
+			return nil
+		}
+		if err := a.Repo.SaveHospital(ctx, h, from); err != nil {
 			return err
 		}
 		a.Book.PutHospital(h)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	for _, item := range a.Book.ItemsNeededBy(h.ID) {
-		if err := a.matchItem(ctx, trig, item); err != nil {
-			return err
-		}
-	}
-	return nil
+	return a.matchApplied(ctx, trig, a.Book.ItemsNeededBy(h.ID)...)
 }

@@ -18,11 +18,18 @@ func (a *App) StockReported(ctx context.Context, trig Trigger, d events.StockRep
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if held, ok := a.Book.Stock(s.HospitalID, s.Item); !ok || held != s {
-		if err := a.Repo.SaveStock(ctx, s); err != nil {
+	err := a.apply(trig, func(from domain.Input) error {
+		if held, ok := a.Book.Stock(s.HospitalID, s.Item); ok && held == s {
+			return nil
+		}
+		if err := a.Repo.SaveStock(ctx, s, from); err != nil {
 			return err
 		}
 		a.Book.PutStock(s)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return a.matchItem(ctx, trig, s.Item)
+	return a.matchApplied(ctx, trig, s.Item)
 }

@@ -34,7 +34,7 @@ func storeMarket(tb testing.TB, repo *memory.Repository, nNeeds, nOffers int) {
 	fts := []string{"designated", "fever_clinic", "general", "community"}
 	nHosp := nNeeds/5 + 1
 	for i := range nHosp {
-		if err := repo.SaveHospital(ctx, domain.Hospital{ID: fmt.Sprintf("h%05d", i), Region: regs[r.IntN(len(regs))], FacilityType: fts[r.IntN(4)]}); err != nil {
+		if err := repo.SaveHospital(ctx, domain.Hospital{ID: fmt.Sprintf("h%05d", i), Region: regs[r.IntN(len(regs))], FacilityType: fts[r.IntN(4)]}, domain.Input{}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -43,7 +43,7 @@ func storeMarket(tb testing.TB, repo *memory.Repository, nNeeds, nOffers int) {
 		n := domain.Need{ID: fmt.Sprintf("need_%06d", i), HospitalID: fmt.Sprintf("h%05d", r.IntN(nHosp)), Item: it.Code,
 			Region: regs[r.IntN(len(regs))], Quantity: max(it.PackSize, 1) * int64(1+r.IntN(30)), Urgency: urg[r.IntN(3)],
 			NeededBy: t0.AddDate(0, 0, r.IntN(15)).Format(time.DateOnly), AcceptedStandards: it.DefaultAcceptedStandards, Status: domain.NeedOpen}
-		if err := repo.SaveNeed(ctx, n); err != nil {
+		if err := repo.SaveNeed(ctx, n, domain.Input{}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -52,7 +52,7 @@ func storeMarket(tb testing.TB, repo *memory.Repository, nNeeds, nOffers int) {
 		o := domain.Offer{ID: fmt.Sprintf("cap_%05d", i), Kind: policy.KindCapacity, OrgID: fmt.Sprintf("m%04d", i/3), Item: it.Code,
 			Region: regs[r.IntN(len(regs))], Standard: it.Standards[r.IntN(len(it.Standards))],
 			AvailableNow: max(it.PackSize, 1) * int64(r.IntN(100)), LeadTimeDays: r.IntN(4), Revision: 1, ReportID: fmt.Sprintf("evt_r%05d", i)}
-		if err := repo.SaveOffer(ctx, o); err != nil {
+		if err := repo.SaveOffer(ctx, o, domain.Input{}); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -47,6 +47,7 @@ func (a *App) change(ctx context.Context, id string, may func(domain.Allocation)
 	if err != nil {
 		return domain.Allocation{}, err
 	}
+	al.Writer = a.writer()
 	ev := al.Event(typ)
 	if err := a.Repo.UpdateAllocation(ctx, al, ev); err != nil {
 		return domain.Allocation{}, err

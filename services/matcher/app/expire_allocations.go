@@ -20,6 +20,7 @@ func (a *App) ExpireAllocations(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		al.Writer = a.writer()
 		ev := al.Event(typ)
 		if err := a.Repo.UpdateAllocation(ctx, al, ev); err != nil {
 			return n, err

@@ -50,7 +50,7 @@ func (a *App) matchItem(ctx context.Context, trig Trigger, item string) (err err
 		offer, _ := a.Book.Offer(d.OfferID)
 		al, evs := domain.NewAllocation(domain.NewAllocationInput{
 			ID: domain.NewAllocationID(trig.EventID, item, next), Need: need, Offer: offer, Quantity: d.Quantity,
-			DecidedBy: policy.Version, Reason: d.Reason, RunID: trig.EventID, TTL: a.TTL,
+			DecidedBy: policy.Version, Reason: d.Reason, RunID: trig.EventID, TTL: a.TTL, Writer: a.writer(),
 		}, a.Now())
 		next++
 		if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {

@@ -82,7 +82,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	o, _ := a.Book.Offer(in.SourceID)
 	al, evs := domain.NewAllocation(domain.NewAllocationInput{
 		ID: a.NewOverrideID(), Need: n, Offer: o, Quantity: in.Quantity,
-		DecidedBy: domain.RegulatorBy(actor.OrgID), Reason: reason, TTL: a.TTL,
+		DecidedBy: domain.RegulatorBy(actor.OrgID), Reason: reason, TTL: a.TTL, Writer: a.writer(),
 	}, a.Now())
 	if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {
 		return domain.Allocation{}, err

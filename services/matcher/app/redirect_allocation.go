@@ -71,6 +71,7 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 	by, now := domain.RegulatorBy(actor.OrgID), a.Now()
 	to, made := domain.NewAllocation(domain.NewAllocationInput{
 		ID: domain.RedirectID(from), Need: n, Offer: o, Quantity: qty, DecidedBy: by, Reason: reason, RedirectedFrom: from.ID, TTL: a.TTL,
+		Writer: a.writer(),
 	}, now)
 	// The cancellation is announced first, with the new allocation's own
 	// events in its one write: every consumer sees the units released
@@ -80,6 +81,7 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 	if err != nil {
 		return domain.Allocation{}, err
 	}
+	cancelled.Writer = to.Writer
 	if err := a.Repo.InsertAllocation(ctx, to, append([]events.Envelope{cancelled.Event(events.AllocationCancelledType)}, made...)...); err != nil {
 		return domain.Allocation{}, err
 	}
@@ -178,6 +180,7 @@ func (a *App) finishRedirects(ctx context.Context) error {
 			// change finishes redirects first): this is a bug.
 			return fmt.Errorf("%w: redirect of %s to %s cannot be finished: %w", policy.ErrInvariant, from.ID, tos[i].ID, err)
 		}
+		cancelled.Writer = tos[i].Writer // the write that announced it
 		if err := a.Repo.UpdateAllocation(ctx, cancelled); err != nil {
 			return err
 		}

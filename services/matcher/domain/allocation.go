@@ -92,6 +92,25 @@ type Allocation struct {
 	Shipments []Shipment
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Writer is the matcher's write of this version: its events carry it
+	// (events.Allocation.Partition, Sequence and Applied). Set on every
+	// write; only Sequence is stored.
+	Writer Writer
+}
+
+// Writer is a matcher instance's write of an allocation's version: its
+// partition, the write's number among the partition's writes, and how far
+// it had read its input streams.
+type Writer struct {
+	Partition string
+	// Sequence numbers the partition's writes in the order they were
+	// made, across restarts (one active matcher per partition writes,
+	// under its lock). The matcher's stream may carry events of different
+	// allocations in another order (each allocation relays its own
+	// outbox), so this is what gives a replay the order of the writes.
+	// The events of one write share it.
+	Sequence int64
+	Applied  Inputs
 }
 
 // Shipment is one dispatch of part or all of an allocation.
@@ -349,6 +368,10 @@ func (a Allocation) Cancellable() bool {
 // RegulatorBy is how a regulator is named in decided_by and status_by.
 func RegulatorBy(orgID string) string { return "regulator:" + orgID }
 
+// IsRegulatorBy reports whether decidedBy names a regulator (RegulatorBy)
+// rather than a policy version.
+func IsRegulatorBy(decidedBy string) bool { return strings.HasPrefix(decidedBy, "regulator:") }
+
 // Expire ends a proposal its source did not accept in time.
 func (a *Allocation) Expire(ttl time.Duration, now time.Time) (string, error) {
 	if a.Status != StatusProposed {
@@ -394,6 +417,7 @@ func (a Allocation) Snapshot() events.Allocation {
 		DamagedQuantity: a.DamagedQuantity, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
 		StatusBy: a.StatusBy, RedirectedFrom: a.RedirectedFrom, RedirectedTo: a.RedirectedTo,
 		CreatedAt: a.CreatedAt.UTC().Format(time.RFC3339Nano), UpdatedAt: a.UpdatedAt.UTC().Format(time.RFC3339Nano),
+		Partition: a.Writer.Partition, Sequence: a.Writer.Sequence, Applied: a.Writer.Applied,
 	}
 }
 
@@ -441,6 +465,8 @@ type NewAllocationInput struct {
 	// RedirectedFrom names the allocation a regulator's redirect takes
 	// the units from.
 	RedirectedFrom string
+	// Writer is the matcher making it.
+	Writer Writer
 }
 
 // NewAllocation makes an allocation with the events that announce it. A
@@ -455,7 +481,7 @@ func NewAllocation(in NewAllocationInput, now time.Time) (Allocation, []events.E
 		Item: in.Need.Item, Quantity: in.Quantity, SourceKind: in.Offer.Kind, SourceID: in.Offer.ID,
 		SourceOrgID: in.Offer.OrgID, SourceRegion: in.Offer.Region, Status: StatusProposed,
 		DecidedBy: in.DecidedBy, Reason: in.Reason, RunID: in.RunID, SourceReport: in.Offer.ReportID, CreatedAt: now, UpdatedAt: now,
-		RedirectedFrom: in.RedirectedFrom,
+		RedirectedFrom: in.RedirectedFrom, Writer: in.Writer,
 	}
 	evs := []events.Envelope{a.proposalEvent(in.TTL)}
 	if a.SourceKind == policy.KindDonation {

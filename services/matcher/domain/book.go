@@ -76,6 +76,8 @@ type Snapshot struct {
 	Offers      []Offer
 	Allocations []Allocation
 	Stock       []Stock
+	// Inputs are the events the projections were last written from.
+	Inputs []Input
 }
 
 // Load fills the book from a snapshot. Every item is matched whole again

@@ -32,7 +32,8 @@ func (p Partition) Whole() bool { return len(p.Items) == 0 }
 
 // Only is the part of the snapshot a partition holds: hospitals (every
 // partition needs their region and facility type) and the needs, offers,
-// allocations and stock reports of its items.
+// allocations and stock reports of its items, with the inputs they were
+// written from.
 func (s Snapshot) Only(p Partition) Snapshot {
 	if p.Whole() {
 		return s
@@ -43,6 +44,9 @@ func (s Snapshot) Only(p Partition) Snapshot {
 		Offers:      ofItems(p, s.Offers, func(o Offer) string { return o.Item }),
 		Allocations: ofItems(p, s.Allocations, func(a Allocation) string { return a.Item }),
 		Stock:       ofItems(p, s.Stock, func(st Stock) string { return st.Item }),
+		// A hospital's input (no item) counts for every partition: each
+		// holds every hospital.
+		Inputs: slices.DeleteFunc(slices.Clone(s.Inputs), func(in Input) bool { return in.Item != "" && !p.Serves(in.Item) }),
 	}
 }
 

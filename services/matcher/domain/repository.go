@@ -13,12 +13,15 @@ import (
 type Repository interface {
 	// Load reads everything (one read per collection).
 	Load(ctx context.Context) (Snapshot, error)
-	// SaveHospital, SaveNeed and SaveOffer store or replace a projection.
-	SaveHospital(ctx context.Context, h Hospital) error
-	SaveNeed(ctx context.Context, n Need) error
-	SaveOffer(ctx context.Context, o Offer) error
+	// SaveHospital, SaveNeed and SaveOffer store or replace a projection,
+	// with the input event it was written from (Snapshot.Inputs). Every
+	// partition holds every hospital: a hospital written from an older
+	// event of its stream than the stored one is left as it is.
+	SaveHospital(ctx context.Context, h Hospital, from Input) error
+	SaveNeed(ctx context.Context, n Need, from Input) error
+	SaveOffer(ctx context.Context, o Offer, from Input) error
 	// SaveStock stores or replaces a hospital's stock report of an item.
-	SaveStock(ctx context.Context, s Stock) error
+	SaveStock(ctx context.Context, s Stock, from Input) error
 	// InsertAllocation stores a new allocation with the events announcing
 	// it, in one write; ErrAllocationExists if the id is taken.
 	InsertAllocation(ctx context.Context, a Allocation, evs ...events.Envelope) error

@@ -80,9 +80,11 @@ func ConsumerName(p domain.Partition, stream string) string {
 }
 
 // decoded turns a typed handler into a bus handler. An event whose data
-// cannot be read never will be: it is refused for good, not retried.
+// cannot be read never will be: it is refused for good, not retried. The
+// trigger places the event in its stream (the owning service's) for the
+// matcher's record of how far it has read (app.Trigger).
 func decoded[T any](h func(context.Context, app.Trigger, events.Envelope, T) error) bus.Handler {
 	return bus.Typed(func(ctx context.Context, e events.Envelope, d T) error {
-		return h(ctx, app.Trigger{EventID: e.ID, Time: e.Time}, e, d)
+		return h(ctx, app.Trigger{EventID: e.ID, Time: e.Time, Stream: e.Source, Seq: bus.Sequence(ctx)}, e, d)
 	})
 }

@@ -488,7 +488,7 @@ func TestRestartIssuesNothingTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 		offer := domain.CapacityFrom(report.ID, d)
-		if err := repo.SaveOffer(ctx, offer); err != nil {
+		if err := repo.SaveOffer(ctx, offer, domain.Input{}); err != nil {
 			t.Fatal(err)
 		}
 		need := domain.Need{ID: "n2", HospitalID: hosp.ID, Item: "ventilator", Region: hosp.Region, Quantity: 10, Urgency: "high"}

@@ -36,7 +36,7 @@ func DonationLine() domain.Offer {
 // Allocation is a new capacity allocation with its creation events.
 func Allocation(id string) (domain.Allocation, []events.Envelope) {
 	return domain.NewAllocation(domain.NewAllocationInput{ID: id, Need: Need(), Offer: Capacity(), Quantity: 400,
-		DecidedBy: policy.Version, Reason: "urgency critical", RunID: "evt_run"}, t0)
+		DecidedBy: policy.Version, Reason: "urgency critical", RunID: "evt_run", Writer: domain.Writer{Sequence: 17}}, t0)
 }
 
 // RunRepositorySuite checks a repository made fresh by newRepo for each test.
@@ -47,17 +47,17 @@ func RunRepositorySuite(t *testing.T, newRepo func(t *testing.T) domain.Reposito
 		r := newRepo(t)
 		h := domain.Hospital{ID: "org_h1", Region: "420100", FacilityType: "designated"}
 		n, c, d := Need(), Capacity(), DonationLine()
-		for _, err := range []error{r.SaveHospital(ctx, h), r.SaveNeed(ctx, n), r.SaveOffer(ctx, c), r.SaveOffer(ctx, d)} {
+		for _, err := range []error{r.SaveHospital(ctx, h, domain.Input{}), r.SaveNeed(ctx, n, domain.Input{}), r.SaveOffer(ctx, c, domain.Input{}), r.SaveOffer(ctx, d, domain.Input{})} {
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
 		n.Status = domain.NeedStale
 		c.AvailableNow, c.Revision, c.ReportID = 4000, 4, "evt_r4"
-		if err := r.SaveNeed(ctx, n); err != nil {
+		if err := r.SaveNeed(ctx, n, domain.Input{}); err != nil {
 			t.Fatal(err)
 		}
-		if err := r.SaveOffer(ctx, c); err != nil {
+		if err := r.SaveOffer(ctx, c, domain.Input{}); err != nil {
 			t.Fatal(err)
 		}
 		s, err := r.Load(ctx)
@@ -75,17 +75,60 @@ func RunRepositorySuite(t *testing.T, newRepo func(t *testing.T) domain.Reposito
 		}
 	})
 
+	t.Run("projections keep the input they were written from; a hospital never goes back", func(t *testing.T) {
+		r := newRepo(t)
+		h := domain.Hospital{ID: "org_h1", Region: "420100", FacilityType: "designated"}
+		n, c := Need(), Capacity()
+		st := domain.Stock{HospitalID: "org_h1", Item: "ventilator", OnHand: 3, DailyConsumption: 1}
+		for _, err := range []error{
+			r.SaveHospital(ctx, h, domain.Input{Stream: "registry", Seq: 7, EventID: "evt_o7"}),
+			r.SaveNeed(ctx, n, domain.Input{Stream: "demand", Seq: 3, EventID: "evt_n3"}),
+			r.SaveStock(ctx, st, domain.Input{Stream: "demand", Seq: 9, EventID: "evt_s9"}),
+			r.SaveOffer(ctx, c, domain.Input{Stream: "supply", Seq: 2, EventID: "evt_c2"}),
+			// Another partition, behind on the registry, writes an older
+			// registration: the newer stays.
+			r.SaveHospital(ctx, domain.Hospital{ID: "org_h1", Region: "110000", FacilityType: "general"}, domain.Input{Stream: "registry", Seq: 5, EventID: "evt_o5"}),
+		} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := r.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Hospitals) != 1 || s.Hospitals[0] != h {
+			t.Fatalf("hospitals %+v; want the one from the later event", s.Hospitals)
+		}
+		got := domain.LatestInputs(s.Inputs)
+		want := map[string]domain.Input{
+			"registry": {Stream: "registry", Seq: 7, EventID: "evt_o7"},
+			"demand":   {Stream: "demand", Seq: 9, EventID: "evt_s9"},
+			"supply":   {Stream: "supply", Seq: 2, EventID: "evt_c2"},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("latest inputs %+v; want %+v", got, want)
+		}
+		items := map[string]string{}
+		for _, in := range s.Inputs {
+			items[in.EventID] = in.Item
+		}
+		if items["evt_o7"] != "" || items["evt_n3"] != n.Item || items["evt_s9"] != "ventilator" || items["evt_c2"] != c.Item {
+			t.Fatalf("inputs' items %v", items)
+		}
+	})
+
 	t.Run("stock reports are saved, replaced per hospital and item, and loaded", func(t *testing.T) {
 		r := newRepo(t)
 		a := domain.Stock{HospitalID: "org_h1", Item: "n95-respirator", OnHand: 100, DailyConsumption: 50}
 		b := domain.Stock{HospitalID: "org_h1", Item: "ventilator", OnHand: 3, DailyConsumption: 1}
-		for _, err := range []error{r.SaveStock(ctx, a), r.SaveStock(ctx, b)} {
+		for _, err := range []error{r.SaveStock(ctx, a, domain.Input{}), r.SaveStock(ctx, b, domain.Input{})} {
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
 		a.OnHand = 400
-		if err := r.SaveStock(ctx, a); err != nil {
+		if err := r.SaveStock(ctx, a, domain.Input{}); err != nil {
 			t.Fatal(err)
 		}
 		s, err := r.Load(ctx)

@@ -20,7 +20,10 @@ type Repository struct {
 	offers    map[string]domain.Offer
 	allocs    map[string]domain.Allocation
 	stock     map[string]domain.Stock
-	events    []events.Envelope
+	// inputs are the events the projections were written from, by
+	// collection and id.
+	inputs map[string]domain.Input
+	events []events.Envelope
 
 	// BeforeInsert, when set, runs before each allocation is stored; an
 	// error stops the insert. Tests use it to crash a run midway.
@@ -34,7 +37,7 @@ func New() *Repository {
 	return &Repository{
 		hospitals: map[string]domain.Hospital{}, needs: map[string]domain.Need{},
 		offers: map[string]domain.Offer{}, allocs: map[string]domain.Allocation{},
-		stock: map[string]domain.Stock{},
+		stock: map[string]domain.Stock{}, inputs: map[string]domain.Input{},
 	}
 }
 
@@ -50,8 +53,11 @@ func cloneNeed(n domain.Need) domain.Need {
 	return n
 }
 
+// cloneAlloc is what the store keeps of an allocation: of its writer, the
+// sequence (as the Mongo adapter).
 func cloneAlloc(a domain.Allocation) domain.Allocation {
 	a.Shipments = slices.Clone(a.Shipments)
+	a.Writer = domain.Writer{Sequence: a.Writer.Sequence}
 	return a
 }
 
@@ -74,6 +80,9 @@ func (r *Repository) Load(context.Context) (domain.Snapshot, error) {
 	for _, id := range sortedKeys(r.stock) {
 		s.Stock = append(s.Stock, r.stock[id])
 	}
+	for _, key := range sortedKeys(r.inputs) {
+		s.Inputs = append(s.Inputs, r.inputs[key])
+	}
 	return s, nil
 }
 
@@ -86,32 +95,45 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func (r *Repository) SaveHospital(_ context.Context, h domain.Hospital) error {
+func (r *Repository) SaveHospital(_ context.Context, h domain.Hospital, from domain.Input) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if held, ok := r.inputs["hospitals/"+h.ID]; ok && held.Stream == from.Stream && held.Seq > from.Seq {
+		return nil
+	}
 	r.hospitals[h.ID] = h
+	r.input("hospitals/"+h.ID, from, "")
 	return nil
 }
 
-func (r *Repository) SaveNeed(_ context.Context, n domain.Need) error {
+func (r *Repository) SaveNeed(_ context.Context, n domain.Need, from domain.Input) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.needs[n.ID] = cloneNeed(n)
+	r.input("needs/"+n.ID, from, n.Item)
 	return nil
 }
 
-func (r *Repository) SaveOffer(_ context.Context, o domain.Offer) error {
+func (r *Repository) SaveOffer(_ context.Context, o domain.Offer, from domain.Input) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.offers[o.ID] = o
+	r.input("offers/"+o.ID, from, o.Item)
 	return nil
 }
 
-func (r *Repository) SaveStock(_ context.Context, s domain.Stock) error {
+func (r *Repository) SaveStock(_ context.Context, s domain.Stock, from domain.Input) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stock[s.Key()] = s
+	r.input("stock/"+s.Key(), from, s.Item)
 	return nil
+}
+
+// input records what a projection was written from. The caller holds r.mu.
+func (r *Repository) input(key string, from domain.Input, item string) {
+	from.Item = item
+	r.inputs[key] = from
 }
 
 func (r *Repository) InsertAllocation(_ context.Context, a domain.Allocation, evs ...events.Envelope) error {

@@ -99,6 +99,42 @@ type stockDoc struct {
 	DailyConsumption int64  `bson:"daily_consumption"`
 }
 
+// inputDoc is the event a projection was written from (domain.Input).
+type inputDoc struct {
+	Stream  string `bson:"stream"`
+	Seq     int64  `bson:"seq"`
+	EventID string `bson:"event_id"`
+}
+
+func toInputDoc(in domain.Input) inputDoc {
+	return inputDoc{Stream: in.Stream, Seq: int64(in.Seq), EventID: in.EventID}
+}
+
+func (d inputDoc) input(item string) domain.Input {
+	return domain.Input{Stream: d.Stream, Seq: uint64(d.Seq), EventID: d.EventID, Item: item}
+}
+
+// The projections as stored: the document and the input it was written
+// from, in one write.
+type (
+	hospitalRecord struct {
+		Doc   hospitalDoc `bson:",inline"`
+		Input inputDoc    `bson:"input"`
+	}
+	needRecord struct {
+		Doc   needDoc  `bson:",inline"`
+		Input inputDoc `bson:"input"`
+	}
+	offerRecord struct {
+		Doc   offerDoc `bson:",inline"`
+		Input inputDoc `bson:"input"`
+	}
+	stockRecord struct {
+		Doc   stockDoc `bson:",inline"`
+		Input inputDoc `bson:"input"`
+	}
+)
+
 type shipmentDoc struct {
 	Quantity int64     `bson:"quantity"`
 	ReportID string    `bson:"report_id"`
@@ -135,6 +171,10 @@ type allocationDoc struct {
 	Shipments        []shipmentDoc `bson:"shipments"`
 	CreatedAt        time.Time     `bson:"created_at"`
 	UpdatedAt        time.Time     `bson:"updated_at"`
+	// Sequence numbers the partition's write of this version
+	// (domain.Writer.Sequence): on start the matcher numbers on from the
+	// highest.
+	Sequence int64 `bson:"sequence"`
 }
 
 func toAllocationDoc(a domain.Allocation) allocationDoc {
@@ -146,7 +186,7 @@ func toAllocationDoc(a domain.Allocation) allocationDoc {
 		TrackingNumber: a.TrackingNumber, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
 		StatusBy: a.StatusBy, RedirectedFrom: a.RedirectedFrom, RedirectedTo: a.RedirectedTo,
 		ReceiptNote: a.ReceiptNote, RunID: a.RunID, SourceReport: a.SourceReport, Shipments: []shipmentDoc{},
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Sequence: a.Writer.Sequence,
 	}
 	for _, s := range a.Shipments {
 		d.Shipments = append(d.Shipments, shipmentDoc(s))
@@ -163,6 +203,7 @@ func (d allocationDoc) allocation() domain.Allocation {
 		TrackingNumber: d.TrackingNumber, DecidedBy: d.DecidedBy, Reason: d.Reason, StatusReason: d.StatusReason,
 		StatusBy: d.StatusBy, RedirectedFrom: d.RedirectedFrom, RedirectedTo: d.RedirectedTo,
 		ReceiptNote: d.ReceiptNote, RunID: d.RunID, SourceReport: d.SourceReport, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Writer: domain.Writer{Sequence: d.Sequence},
 	}
 	for _, s := range d.Shipments {
 		a.Shipments = append(a.Shipments, domain.Shipment{Quantity: s.Quantity, ReportID: s.ReportID, At: s.At.UTC()})
@@ -172,26 +213,29 @@ func (d allocationDoc) allocation() domain.Allocation {
 
 func (r *Repository) Load(ctx context.Context) (domain.Snapshot, error) {
 	var s domain.Snapshot
-	var hs []hospitalDoc
+	var hs []hospitalRecord
 	if err := findAll(ctx, r.hospitals, &hs); err != nil {
 		return s, err
 	}
 	for _, h := range hs {
-		s.Hospitals = append(s.Hospitals, domain.Hospital{ID: h.ID, Region: h.Region, FacilityType: h.FacilityType})
+		s.Hospitals = append(s.Hospitals, domain.Hospital{ID: h.Doc.ID, Region: h.Doc.Region, FacilityType: h.Doc.FacilityType})
+		s.Inputs = append(s.Inputs, h.Input.input(""))
 	}
-	var ns []needDoc
+	var ns []needRecord
 	if err := findAll(ctx, r.needs, &ns); err != nil {
 		return s, err
 	}
 	for _, n := range ns {
-		s.Needs = append(s.Needs, domain.Need(n))
+		s.Needs = append(s.Needs, domain.Need(n.Doc))
+		s.Inputs = append(s.Inputs, n.Input.input(n.Doc.Item))
 	}
-	var os []offerDoc
+	var os []offerRecord
 	if err := findAll(ctx, r.offers, &os); err != nil {
 		return s, err
 	}
 	for _, o := range os {
-		s.Offers = append(s.Offers, domain.Offer(o))
+		s.Offers = append(s.Offers, domain.Offer(o.Doc))
+		s.Inputs = append(s.Inputs, o.Input.input(o.Doc.Item))
 	}
 	var as []allocationDoc
 	if err := findAll(ctx, r.allocs, &as); err != nil {
@@ -200,12 +244,13 @@ func (r *Repository) Load(ctx context.Context) (domain.Snapshot, error) {
 	for _, a := range as {
 		s.Allocations = append(s.Allocations, a.allocation())
 	}
-	var ss []stockDoc
+	var ss []stockRecord
 	if err := findAll(ctx, r.stock, &ss); err != nil {
 		return s, err
 	}
 	for _, d := range ss {
-		s.Stock = append(s.Stock, domain.Stock{HospitalID: d.HospitalID, Item: d.Item, OnHand: d.OnHand, DailyConsumption: d.DailyConsumption})
+		s.Stock = append(s.Stock, domain.Stock{HospitalID: d.Doc.HospitalID, Item: d.Doc.Item, OnHand: d.Doc.OnHand, DailyConsumption: d.Doc.DailyConsumption})
+		s.Inputs = append(s.Inputs, d.Input.input(d.Doc.Item))
 	}
 	return s, nil
 }
@@ -224,24 +269,38 @@ func replace(ctx context.Context, c *mongo.Collection, id string, doc any) error
 	return err
 }
 
-func (r *Repository) SaveHospital(ctx context.Context, h domain.Hospital) error {
-	return replace(ctx, r.hospitals, h.ID, hospitalDoc{ID: h.ID, Region: h.Region, FacilityType: h.FacilityType})
+// SaveHospital replaces the hospital unless the stored one was written
+// from a later event of the same stream (by another partition, which read
+// the registry further): the filter then matches nothing, the upsert's
+// insert collides on _id, and the newer document stays.
+func (r *Repository) SaveHospital(ctx context.Context, h domain.Hospital, from domain.Input) error {
+	filter := bson.D{{Key: "_id", Value: h.ID}, {Key: "$or", Value: bson.A{
+		bson.D{{Key: "input.stream", Value: bson.D{{Key: "$ne", Value: from.Stream}}}},
+		bson.D{{Key: "input.seq", Value: bson.D{{Key: "$lte", Value: int64(from.Seq)}}}},
+	}}}
+	doc := hospitalRecord{hospitalDoc{ID: h.ID, Region: h.Region, FacilityType: h.FacilityType}, toInputDoc(from)}
+	_, err := r.hospitals.ReplaceOne(ctx, filter, doc, options.Replace().SetUpsert(true))
+	if mongox.IsDuplicate(err) {
+		return nil
+	}
+	return err
 }
 
-func (r *Repository) SaveNeed(ctx context.Context, n domain.Need) error {
+func (r *Repository) SaveNeed(ctx context.Context, n domain.Need, from domain.Input) error {
 	d := needDoc(n)
 	if d.AcceptedStandards == nil {
 		d.AcceptedStandards = []string{}
 	}
-	return replace(ctx, r.needs, n.ID, d)
+	return replace(ctx, r.needs, n.ID, needRecord{d, toInputDoc(from)})
 }
 
-func (r *Repository) SaveOffer(ctx context.Context, o domain.Offer) error {
-	return replace(ctx, r.offers, o.ID, offerDoc(o))
+func (r *Repository) SaveOffer(ctx context.Context, o domain.Offer, from domain.Input) error {
+	return replace(ctx, r.offers, o.ID, offerRecord{offerDoc(o), toInputDoc(from)})
 }
 
-func (r *Repository) SaveStock(ctx context.Context, s domain.Stock) error {
-	return replace(ctx, r.stock, s.Key(), stockDoc{ID: s.Key(), HospitalID: s.HospitalID, Item: s.Item, OnHand: s.OnHand, DailyConsumption: s.DailyConsumption})
+func (r *Repository) SaveStock(ctx context.Context, s domain.Stock, from domain.Input) error {
+	doc := stockDoc{ID: s.Key(), HospitalID: s.HospitalID, Item: s.Item, OnHand: s.OnHand, DailyConsumption: s.DailyConsumption}
+	return replace(ctx, r.stock, s.Key(), stockRecord{doc, toInputDoc(from)})
 }
 
 func (r *Repository) InsertAllocation(ctx context.Context, a domain.Allocation, evs ...events.Envelope) error {
