@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +37,15 @@ type live struct {
 	log      []events.Envelope
 	seen     int
 	seq      int
+	// With async set, each stream is consumed on its own as in the
+	// service: publish queues an event on its stream (pending) and
+	// consumers take the head of a random stream now and then, the
+	// rematch consumer included. streams records every stream's order
+	// (the matcher's own as "matcher"), from which an audit log may be
+	// merged in any order (auditOrder).
+	async   *rand.Rand
+	pending map[string][]events.Envelope
+	streams map[string][]events.Envelope
 }
 
 func newLive(t *testing.T) *live {
@@ -55,6 +67,14 @@ func (l *live) publish(source string, d events.Payload, item string) {
 	l.t.Helper()
 	l.seq++
 	e := events.MustNew(source, d, events.Meta{ID: fmt.Sprintf("evt_%03d", l.seq), Item: item, Time: l.now})
+	if l.async != nil {
+		l.streams[source] = append(l.streams[source], e)
+		l.pending[source] = append(l.pending[source], e)
+		for range l.async.IntN(3) {
+			l.consumeOne()
+		}
+		return
+	}
 	l.log = append(l.log, e)
 	if err := l.handlers[e.Type](l.ctx, e); err != nil {
 		l.t.Fatal(err)
@@ -62,18 +82,122 @@ func (l *live) publish(source string, d events.Payload, item string) {
 	l.drain()
 }
 
+// drain records what the matcher announced and hands its release events
+// to the rematch consumer: at once, or queued on its stream when async.
 func (l *live) drain() {
 	l.t.Helper()
 	for evs := l.repo.Events(); l.seen < len(evs); evs = l.repo.Events() {
 		e := evs[l.seen]
 		l.seen++
 		l.log = append(l.log, e)
-		if h, ok := l.handlers[e.Type]; ok {
+		h, ok := l.handlers[e.Type]
+		if l.async != nil {
+			l.streams[domain.Source] = append(l.streams[domain.Source], e)
+			if ok {
+				l.pending[domain.Source] = append(l.pending[domain.Source], e)
+			}
+			continue
+		}
+		if ok {
 			if err := h(l.ctx, e); err != nil {
 				l.t.Fatal(err)
 			}
 		}
 	}
+}
+
+// consumeOne has the consumer of a random stream with events pending
+// take its next one.
+func (l *live) consumeOne() bool {
+	l.t.Helper()
+	var ready []string
+	for _, s := range slices.Sorted(maps.Keys(l.pending)) {
+		if len(l.pending[s]) > 0 {
+			ready = append(ready, s)
+		}
+	}
+	if len(ready) == 0 {
+		return false
+	}
+	s := ready[l.async.IntN(len(ready))]
+	e := l.pending[s][0]
+	l.pending[s] = l.pending[s][1:]
+	if s != domain.Source {
+		l.log = append(l.log, e)
+	}
+	if err := l.handlers[e.Type](l.ctx, e); err != nil {
+		l.t.Fatal(err)
+	}
+	l.drain()
+	return true
+}
+
+// settle lets every consumer catch up.
+func (l *live) settle() {
+	for l.async != nil && l.consumeOne() {
+	}
+}
+
+// auditOrder is a log as an audit reading each stream on its own could
+// have written it: every stream in its order, the streams merged at
+// random. The matcher's own stream is itself a merge: each allocation
+// document relays its outbox in order, different documents' at random.
+func (l *live) auditOrder(r *rand.Rand) []events.Envelope {
+	streams := map[string][]events.Envelope{}
+	for s, evs := range l.streams {
+		if s != domain.Source {
+			streams[s] = evs
+		}
+	}
+	for doc, evs := range outboxes(l.t, l.streams[domain.Source]) {
+		streams[domain.Source+"/"+doc] = evs
+	}
+	next := map[string]int{}
+	var out []events.Envelope
+	for {
+		var ready []string
+		for _, s := range slices.Sorted(maps.Keys(streams)) {
+			if next[s] < len(streams[s]) {
+				ready = append(ready, s)
+			}
+		}
+		if len(ready) == 0 {
+			return out
+		}
+		s := ready[r.IntN(len(ready))]
+		out = append(out, streams[s][next[s]])
+		next[s]++
+	}
+}
+
+// outboxes splits the matcher's events, in write order, by the document
+// whose outbox holds them: a write's events (they share a sequence) are
+// the outbox of the last one's allocation (a redirect's cancellation is
+// written with the new allocation).
+func outboxes(t *testing.T, evs []events.Envelope) map[string][]events.Envelope {
+	out := map[string][]events.Envelope{}
+	for i := 0; i < len(evs); {
+		seq := sequence(t, evs[i])
+		j := i + 1
+		for j < len(evs) && sequence(t, evs[j]) == seq {
+			j++
+		}
+		doc := evs[j-1].Subject
+		out[doc] = append(out[doc], evs[i:j]...)
+		i = j
+	}
+	return out
+}
+
+func sequence(t *testing.T, e events.Envelope) int64 {
+	var d events.Allocation
+	if err := e.Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Sequence == 0 {
+		t.Fatalf("event %s has no sequence", e.ID)
+	}
+	return d.Sequence
 }
 
 func (l *live) must(_ domain.Allocation, err error) {
@@ -84,9 +208,11 @@ func (l *live) must(_ domain.Allocation, err error) {
 	l.drain()
 }
 
-func (l *live) jsonl() []byte {
+func (l *live) jsonl() []byte { return jsonl(l.log) }
+
+func jsonl(log []events.Envelope) []byte {
 	var b bytes.Buffer
-	for _, e := range l.log {
+	for _, e := range log {
 		raw, _ := json.Marshal(e)
 		b.Write(raw)
 		b.WriteByte('\n')
