@@ -209,6 +209,11 @@ func TestRestartMidwayLosesNothing(t *testing.T) {
 		// and the allocation proposed, accepted, dispatched and received.
 		return len(ids) >= 12
 	})
+	// The matcher's record of what it had read survived the restart: the
+	// log replays.
+	if rep := replayAgrees(t, p.reg); rep.Issued != 1 {
+		t.Fatalf("replay verified %d allocations, want 1: %+v", rep.Issued, rep)
+	}
 }
 
 // TestRevokedTokenRefusedEverywhere revokes a hospital's token at the

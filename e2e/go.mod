@@ -7,6 +7,7 @@ require (
 	github.com/aidflow/aidflow/contracts v0.0.0
 	github.com/aidflow/aidflow/deploy v0.0.0
 	github.com/aidflow/aidflow/services/audit v0.0.0
+	github.com/aidflow/aidflow/services/matcher v0.0.0
 	github.com/aidflow/aidflow/shared v0.0.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/prometheus/client_golang v1.25.0
@@ -23,7 +24,6 @@ require (
 	github.com/aidflow/aidflow/services/demand v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/disclosure v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/donation v0.0.0 // indirect
-	github.com/aidflow/aidflow/services/matcher v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/notify v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/registry v0.0.0 // indirect
 	github.com/aidflow/aidflow/services/supply v0.0.0 // indirect

@@ -1,16 +1,21 @@
 package faults_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/audit/auditor"
+	"github.com/aidflow/aidflow/services/matcher/replay"
 	"github.com/aidflow/aidflow/shared/bus"
 )
 
@@ -106,6 +111,36 @@ func verifyAuditLog(t *testing.T, c *cluster, api *client, w world) {
 	if !res.OK || res.Signed != res.Records {
 		t.Fatalf("the audit log does not verify: %+v", res)
 	}
+	replayMatcher(t, lines)
+}
+
+// replayMatcher replays the exported log with the matcher's replay: every
+// allocation the policy issued, through the crashes and restarts, must be
+// recomputed identically.
+func replayMatcher(t *testing.T, lines []auditor.Line) {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, l := range lines {
+		if err := enc.Encode(l.Envelope); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := replay.Run(context.Background(), &b)
+	if err != nil {
+		t.Fatalf("replay the audit log: %v", err)
+	}
+	if !rep.Agrees() || rep.Agreed != rep.Issued || rep.Issued == 0 {
+		kept := filepath.Join(os.TempDir(), "aidflow-replay-"+strings.NewReplacer("/", "_", "=", "_", "@", "_").Replace(t.Name())+".jsonl")
+		var out bytes.Buffer
+		enc := json.NewEncoder(&out)
+		for _, l := range lines {
+			_ = enc.Encode(l.Envelope)
+		}
+		_ = os.WriteFile(kept, out.Bytes(), 0o644)
+		t.Fatalf("the audit log does not replay (kept in %s): %d of %d allocations agreed; %+v", kept, rep.Agreed, rep.Issued, rep.Mismatches)
+	}
+	t.Logf("replay: %d allocations issued by the policy recomputed identically, %d overrides adopted", rep.Agreed, rep.Overrides)
 }
 
 // checkpointsSigned counts the checkpoint_signed events in the audit
