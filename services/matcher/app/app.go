@@ -226,6 +226,11 @@ func (a *App) MatchItem(ctx context.Context, trig Trigger, item string) error {
 type Actor struct {
 	OrgID string
 	Role  string
+	// RequestKey names the call when it carries an Idempotency-Key
+	// (httpx.RequestKey): a command sent again with it after the process
+	// died between its write and its idempotency record answers what the
+	// first try made instead of making it again (domain.Allocation.Made).
+	RequestKey string
 }
 
 // policyZone is the clock the policy's "today" is read on: needed-by dates

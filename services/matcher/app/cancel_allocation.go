@@ -11,7 +11,7 @@ import (
 // reason. What was not shipped returns to the source and the need, and the
 // allocation_cancelled event has the item matched again.
 func (a *App) CancelAllocation(ctx context.Context, actor Actor, id, reason string) (domain.Allocation, error) {
-	return a.change(ctx, id, func(domain.Allocation) bool { return actor.Role == auth.Regulator },
+	return a.change(ctx, id, actor, func(domain.Allocation) bool { return actor.Role == auth.Regulator },
 		func(al *domain.Allocation) (string, error) {
 			return al.Cancel(reason, domain.RegulatorBy(actor.OrgID), a.Now())
 		})

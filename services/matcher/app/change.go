@@ -33,7 +33,9 @@ func isHospital(actor Actor, al domain.Allocation) bool {
 // change applies op to an allocation the actor may act on, stores the new
 // state with the event op names in one write, and updates the book. An
 // allocation the actor may not act on is not found: ids cannot be probed.
-func (a *App) change(ctx context.Context, id string, may func(domain.Allocation) bool, op func(*domain.Allocation) (string, error)) (domain.Allocation, error) {
+// A change the actor's request key already made is not made again: the
+// allocation is answered as it stands.
+func (a *App) change(ctx context.Context, id string, actor Actor, may func(domain.Allocation) bool, op func(*domain.Allocation) (string, error)) (domain.Allocation, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.ready(ctx); err != nil {
@@ -43,10 +45,14 @@ func (a *App) change(ctx context.Context, id string, may func(domain.Allocation)
 	if !ok || !may(al) {
 		return domain.Allocation{}, domain.ErrAllocationNotFound
 	}
+	if al.Made(actor.RequestKey) {
+		return al, nil
+	}
 	typ, err := op(&al)
 	if err != nil {
 		return domain.Allocation{}, err
 	}
+	al.Remember(actor.RequestKey)
 	al.Writer = a.writer()
 	ev := al.Event(typ)
 	if err := a.Repo.UpdateAllocation(ctx, al, ev); err != nil {

@@ -12,7 +12,7 @@ import (
 // may not ship more than its current report says it has and has not
 // shipped since; the shipment is counted against that report.
 func (a *App) DispatchAllocation(ctx context.Context, actor Actor, id string, in domain.DispatchInput) (domain.Allocation, error) {
-	return a.change(ctx, id, func(al domain.Allocation) bool { return isSource(actor, al) },
+	return a.change(ctx, id, actor, func(al domain.Allocation) bool { return isSource(actor, al) },
 		func(al *domain.Allocation) (string, error) {
 			reportID := ""
 			onHand, isCapacity := int64(0), al.SourceKind == policy.KindCapacity

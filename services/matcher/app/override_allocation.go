@@ -29,7 +29,9 @@ var ErrNeedCancelled = apperr.New(apperr.Conflict, "the need is cancelled; it ta
 // a stale need (the regulator knows it is still wanted), and may use a
 // source that gave the need's units back before (the regulator settled it). A capacity
 // allocation waits for the manufacturer's acceptance; a donation's is
-// accepted at once, as the policy's are.
+// accepted at once, as the policy's are. Sent with an Idempotency-Key, its
+// id derives from the request key: sent again, it answers the allocation
+// the first try made.
 func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideInput) (domain.Allocation, error) {
 	in.NeedID, in.SourceID = strings.TrimSpace(in.NeedID), strings.TrimSpace(in.SourceID)
 	var v apperr.Validation
@@ -46,6 +48,13 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	defer a.mu.Unlock()
 	if err := a.ready(ctx); err != nil {
 		return domain.Allocation{}, err
+	}
+	id := a.NewOverrideID()
+	if actor.RequestKey != "" {
+		id = domain.KeyedOverrideID(actor.RequestKey)
+		if made, ok := a.Book.Allocation(id); ok {
+			return made, nil
+		}
 	}
 	need, ok := a.Book.PolicyNeed(in.NeedID)
 	if !ok {
@@ -81,7 +90,7 @@ func (a *App) OverrideAllocation(ctx context.Context, actor Actor, in OverrideIn
 	n, _ := a.Book.Need(in.NeedID)
 	o, _ := a.Book.Offer(in.SourceID)
 	al, evs := domain.NewAllocation(domain.NewAllocationInput{
-		ID: a.NewOverrideID(), Need: n, Offer: o, Quantity: in.Quantity,
+		ID: id, Need: n, Offer: o, Quantity: in.Quantity,
 		DecidedBy: domain.RegulatorBy(actor.OrgID), Reason: reason, TTL: a.TTL, Writer: a.writer(),
 	}, a.Now())
 	if err := a.Repo.InsertAllocation(ctx, al, evs...); err != nil {

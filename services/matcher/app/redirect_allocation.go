@@ -62,6 +62,10 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 	if !ok || actor.Role != auth.Regulator {
 		return domain.Allocation{}, domain.ErrAllocationNotFound
 	}
+	if to, ok := a.Book.Allocation(from.RedirectedTo); ok && to.Made(actor.RequestKey) {
+		// Sent again with its key after the first try redirected it.
+		return to, nil
+	}
 	need, offer, qty, err := a.redirectTarget(from, in.NeedID)
 	if err != nil {
 		return domain.Allocation{}, err
@@ -73,6 +77,7 @@ func (a *App) RedirectAllocation(ctx context.Context, actor Actor, id string, in
 		ID: domain.RedirectID(from), Need: n, Offer: o, Quantity: qty, DecidedBy: by, Reason: reason, RedirectedFrom: from.ID, TTL: a.TTL,
 		Writer: a.writer(),
 	}, now)
+	to.Remember(actor.RequestKey)
 	// The cancellation is announced first, with the new allocation's own
 	// events in its one write: every consumer sees the units released
 	// before they are reserved again, and nothing is announced that the

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,10 +93,37 @@ type Allocation struct {
 	Shipments []Shipment
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Keys are the request keys (httpx.RequestKey) of the latest changes
+	// sent with an Idempotency-Key, at most MaxKeys, stored with the state
+	// in the same write: a change sent again with its key after the
+	// process died between its write and its idempotency record is found
+	// made (Made), not made twice (a dispatch counted twice, an override
+	// allocated twice).
+	Keys []string
 	// Writer is the matcher's write of this version: its events carry it
 	// (events.Allocation.Partition, Sequence and Applied). Set on every
 	// write; only Sequence is stored.
 	Writer Writer
+}
+
+// MaxKeys bounds Allocation.Keys. A client retries a change within
+// minutes, and an allocation sees a handful of changes in its life.
+const MaxKeys = 20
+
+// Made reports whether the change sent with key (httpx.RequestKey; "" for
+// none) was already made to the allocation.
+func (a Allocation) Made(key string) bool { return key != "" && slices.Contains(a.Keys, key) }
+
+// Remember records that the change sent with key was made, forgetting
+// the oldest beyond MaxKeys; "" is not kept.
+func (a *Allocation) Remember(key string) {
+	if key == "" {
+		return
+	}
+	a.Keys = append(slices.Clone(a.Keys), key)
+	if len(a.Keys) > MaxKeys {
+		a.Keys = a.Keys[len(a.Keys)-MaxKeys:]
+	}
 }
 
 // Writer is a matcher instance's write of an allocation's version: its
@@ -202,6 +230,11 @@ func NewAllocationID(runID, item string, i int) string {
 func RedirectID(a Allocation) string {
 	return NewAllocationID("redirect/"+a.ID+"#"+strconv.FormatInt(a.Version, 10), a.Item, 0)
 }
+
+// KeyedOverrideID is the id of the allocation a regulator's override sent
+// with an Idempotency-Key makes (key is httpx.RequestKey): the same
+// override sent again finds it.
+func KeyedOverrideID(key string) string { return NewAllocationID("override/"+key, "", 0) }
 
 // NewOverrideID is a fresh id for a regulator's allocation.
 func NewOverrideID() string {

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -221,5 +222,24 @@ func TestNewAllocation(t *testing.T) {
 	}
 	if e := r.Event(events.AllocationReceivedType); e.OrgID != "h1" {
 		t.Fatalf("a receipt is the hospital's act, got org %s", e.OrgID)
+	}
+}
+
+// TestKeysRememberTheLatestChanges: an allocation keeps the request keys of
+// its latest MaxKeys keyed changes; no key is never remembered.
+func TestKeysRememberTheLatestChanges(t *testing.T) {
+	var a domain.Allocation
+	a.Remember("")
+	if a.Made("") || len(a.Keys) != 0 {
+		t.Fatalf("a change without a key was remembered: %v", a.Keys)
+	}
+	for i := range domain.MaxKeys + 2 {
+		a.Remember(fmt.Sprintf("key-%d", i))
+	}
+	if len(a.Keys) != domain.MaxKeys || a.Made("key-0") || a.Made("key-1") || !a.Made("key-2") || !a.Made(fmt.Sprintf("key-%d", domain.MaxKeys+1)) {
+		t.Fatalf("keys kept %v", a.Keys)
+	}
+	if k := "key-a"; domain.KeyedOverrideID(k) != domain.KeyedOverrideID("key-"+"a") || domain.KeyedOverrideID(k) == domain.KeyedOverrideID("key-b") {
+		t.Fatal("override ids do not follow their request keys")
 	}
 }

@@ -39,9 +39,11 @@ func Register(g *echo.Group, a *app.App, parts *Partitions) {
 	g.POST("/v1/allocations/:id/redirect", h.redirect, regulator, ofAllocation)
 }
 
+// actor is the caller, with the request's key when it carries an
+// Idempotency-Key.
 func actor(c echo.Context) app.Actor {
 	cl := auth.From(c)
-	return app.Actor{OrgID: cl.OrgID, Role: cl.Role}
+	return app.Actor{OrgID: cl.OrgID, Role: cl.Role, RequestKey: httpx.RequestKey(c)}
 }
 
 // allocationJSON is an allocation as its parties and regulators see it.

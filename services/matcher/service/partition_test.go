@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/matcher/adapters/lease"
 	"github.com/aidflow/aidflow/services/matcher/domain"
@@ -190,8 +192,17 @@ func TestPartitions(t *testing.T) {
 	send := func() testkit.Response { // w.m is the masks instance
 		return w.send("POST", "/v1/allocations", reg.Token, over, "Idempotency-Key", "override-across")
 	}
-	if r1, r2 := send(), send(); r1.Status != 201 || r2.Status != 201 || string(r1.Body) != string(r2.Body) {
+	r1, r2 := send(), send()
+	if r1.Status != 201 || r2.Status != 201 || string(r1.Body) != string(r2.Body) {
 		t.Fatalf("a forwarded override twice with one key: %d %d\n%s\n%s", r1.Status, r2.Status, r1.Body, r2.Body)
+	}
+	// Had both instances died before recording the answer, the holder,
+	// which was given the key, finds what the first try made.
+	if _, err := w.m.P.DB.Collection("idempotency_keys").DeleteMany(context.Background(), bson.D{}); err != nil {
+		t.Fatal(err)
+	}
+	if r3 := send(); r3.Status != 201 || r3.Object()["id"] != r1.Object()["id"] {
+		t.Fatalf("the forwarded override again, its answer not recorded: %d %s; first %s", r3.Status, r3.Body, r1.Body)
 	}
 	if got := d1.m.App.Book.NeedRemaining("need_vent_b"); got != 9 {
 		t.Fatalf("the override made %d times", 10-got)

@@ -35,8 +35,10 @@ func DonationLine() domain.Offer {
 
 // Allocation is a new capacity allocation with its creation events.
 func Allocation(id string) (domain.Allocation, []events.Envelope) {
-	return domain.NewAllocation(domain.NewAllocationInput{ID: id, Need: Need(), Offer: Capacity(), Quantity: 400,
+	a, evs := domain.NewAllocation(domain.NewAllocationInput{ID: id, Need: Need(), Offer: Capacity(), Quantity: 400,
 		DecidedBy: policy.Version, Reason: "urgency critical", RunID: "evt_run", Writer: domain.Writer{Sequence: 17}}, t0)
+	a.Remember("key-1") // made by a keyed request
+	return a, evs
 }
 
 // RunRepositorySuite checks a repository made fresh by newRepo for each test.

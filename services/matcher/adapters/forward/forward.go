@@ -37,8 +37,12 @@ const (
 const ForwardedHeader = "Aidflow-Forwarded"
 
 // requestHeaders travel with a forwarded request; responseHeaders back.
+// The Idempotency-Key travels so that the holder, which writes, knows the
+// request's key (httpx.RequestKey) and finds a command the first try made
+// should it die before either instance recorded the answer; both record
+// the same answer under the same key.
 var (
-	requestHeaders  = []string{"Authorization", "Content-Type", "Accept", "X-Request-Id"}
+	requestHeaders  = []string{"Authorization", "Content-Type", "Accept", "X-Request-Id", httpx.IdempotencyHeader}
 	responseHeaders = []string{"Content-Type", "Retry-After"}
 )
 

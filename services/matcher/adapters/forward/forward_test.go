@@ -29,9 +29,9 @@ func conn(t *testing.T) *nats.Conn {
 }
 
 // TestForward: the holder's handler sees the caller's method, path, query,
-// token and body, marked as forwarded and without Idempotency-Key (the
-// receiving instance keeps it); its status, Content-Type, Retry-After and
-// body come back. Only the items served are answered.
+// token, body and Idempotency-Key, marked as forwarded; its status,
+// Content-Type, Retry-After and body come back. Only the items served are
+// answered.
 func TestForward(t *testing.T) {
 	nc := conn(t)
 	var seen *http.Request
@@ -70,7 +70,7 @@ func TestForward(t *testing.T) {
 	}
 	if seen.Method != "POST" || seen.URL.RequestURI() != "/v1/allocations/alloc_1/dispatch?x=1" || seenBody != `{"shipped_quantity":1}` ||
 		seen.Header.Get("Authorization") != "Bearer aft1.token" || seen.Header.Get(forward.ForwardedHeader) == "" ||
-		seen.Header.Get("Idempotency-Key") != "" {
+		seen.Header.Get("Idempotency-Key") != "k1" {
 		t.Fatalf("the holder saw %s %s %v %q", seen.Method, seen.URL, seen.Header, seenBody)
 	}
 	send := func(c forward.Client, item string) error {

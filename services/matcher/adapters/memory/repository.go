@@ -57,6 +57,7 @@ func cloneNeed(n domain.Need) domain.Need {
 // sequence (as the Mongo adapter).
 func cloneAlloc(a domain.Allocation) domain.Allocation {
 	a.Shipments = slices.Clone(a.Shipments)
+	a.Keys = slices.Clone(a.Keys)
 	a.Writer = domain.Writer{Sequence: a.Writer.Sequence}
 	return a
 }

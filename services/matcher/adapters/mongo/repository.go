@@ -175,6 +175,8 @@ type allocationDoc struct {
 	// (domain.Writer.Sequence): on start the matcher numbers on from the
 	// highest.
 	Sequence int64 `bson:"sequence"`
+	// Keys are the request keys of the latest keyed changes (domain.Allocation.Keys).
+	Keys []string `bson:"keys"`
 }
 
 func toAllocationDoc(a domain.Allocation) allocationDoc {
@@ -186,7 +188,10 @@ func toAllocationDoc(a domain.Allocation) allocationDoc {
 		TrackingNumber: a.TrackingNumber, DecidedBy: a.DecidedBy, Reason: a.Reason, StatusReason: a.StatusReason,
 		StatusBy: a.StatusBy, RedirectedFrom: a.RedirectedFrom, RedirectedTo: a.RedirectedTo,
 		ReceiptNote: a.ReceiptNote, RunID: a.RunID, SourceReport: a.SourceReport, Shipments: []shipmentDoc{},
-		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Sequence: a.Writer.Sequence,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Sequence: a.Writer.Sequence, Keys: a.Keys,
+	}
+	if d.Keys == nil {
+		d.Keys = []string{}
 	}
 	for _, s := range a.Shipments {
 		d.Shipments = append(d.Shipments, shipmentDoc(s))
@@ -203,7 +208,10 @@ func (d allocationDoc) allocation() domain.Allocation {
 		TrackingNumber: d.TrackingNumber, DecidedBy: d.DecidedBy, Reason: d.Reason, StatusReason: d.StatusReason,
 		StatusBy: d.StatusBy, RedirectedFrom: d.RedirectedFrom, RedirectedTo: d.RedirectedTo,
 		ReceiptNote: d.ReceiptNote, RunID: d.RunID, SourceReport: d.SourceReport, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
-		Writer: domain.Writer{Sequence: d.Sequence},
+		Writer: domain.Writer{Sequence: d.Sequence}, Keys: d.Keys,
+	}
+	if len(a.Keys) == 0 {
+		a.Keys = nil
 	}
 	for _, s := range d.Shipments {
 		a.Shipments = append(a.Shipments, domain.Shipment{Quantity: s.Quantity, ReportID: s.ReportID, At: s.At.UTC()})
