@@ -59,7 +59,7 @@ func claims(org, role string) auth.Claims {
 
 func subscribe(t *testing.T, a *app.App, c auth.Claims, evs ...string) domain.Subscription {
 	t.Helper()
-	s, err := a.CreateSubscription(context.Background(), c, domain.NewSubscriptionInput{URL: "http://127.0.0.1:9/" + c.OrgID, Events: evs})
+	s, err := a.CreateSubscription(context.Background(), c, "", domain.NewSubscriptionInput{URL: "http://127.0.0.1:9/" + c.OrgID, Events: evs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,10 +227,10 @@ func TestSubscriptionsAreTheOwnersOnly(t *testing.T) {
 	for range app.DefaultSubscriptionsPerOrg - 1 {
 		subscribe(t, a, h1, domain.NeedStale)
 	}
-	if _, err := a.CreateSubscription(ctx, h1, domain.NewSubscriptionInput{URL: "http://127.0.0.1:9/", Events: []string{domain.NeedStale}}); !errors.Is(err, domain.ErrTooManySubscriptions) {
+	if _, err := a.CreateSubscription(ctx, h1, "", domain.NewSubscriptionInput{URL: "http://127.0.0.1:9/", Events: []string{domain.NeedStale}}); !errors.Is(err, domain.ErrTooManySubscriptions) {
 		t.Fatalf("past the limit: %v", err)
 	}
-	if _, err := a.CreateSubscription(ctx, h2, domain.NewSubscriptionInput{URL: "http://127.0.0.1:9/", Events: []string{domain.NeedStale}}); err != nil {
+	if _, err := a.CreateSubscription(ctx, h2, "", domain.NewSubscriptionInput{URL: "http://127.0.0.1:9/", Events: []string{domain.NeedStale}}); err != nil {
 		t.Fatalf("the limit is per organization: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"slices"
@@ -204,6 +205,13 @@ func NewSubscription(in NewSubscriptionInput, orgID, role string, targets Target
 		ID: "whk_" + randomHex(10), OrgID: orgID, Role: role, URL: u, Events: evs, Secret: "whsec_" + randomHex(24),
 		Status: StatusActive, CreatedAt: now, UpdatedAt: now,
 	}, nil
+}
+
+// KeyedSubscriptionID is the id of a subscription made with a request key
+// (httpx.RequestKey), so the same request sent again has the same id.
+func KeyedSubscriptionID(orgID, key string) string {
+	h := sha256.Sum256([]byte(orgID + "\x00" + key))
+	return "whk_" + hex.EncodeToString(h[:10])
 }
 
 func randomHex(n int) string {

@@ -132,7 +132,7 @@ func (h handlers) create(c echo.Context) error {
 	if err := httpx.Bind(c, &req); err != nil {
 		return err
 	}
-	s, err := h.app.CreateSubscription(c.Request().Context(), auth.From(c), domain.NewSubscriptionInput{URL: req.URL, Events: req.Events})
+	s, err := h.app.CreateSubscription(c.Request().Context(), auth.From(c), httpx.RequestKey(c), domain.NewSubscriptionInput{URL: req.URL, Events: req.Events})
 	if err != nil {
 		return err
 	}

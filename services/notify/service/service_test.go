@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
+
 	"github.com/aidflow/aidflow/contracts/events"
 	"github.com/aidflow/aidflow/services/notify/domain"
 	"github.com/aidflow/aidflow/services/notify/service"
@@ -462,4 +464,38 @@ func TestExpiringProposalsAreAnnounced(t *testing.T) {
 	if reqs, _, _ := r.snapshot(); reqs[0].Body["data"].(map[string]any)["expires_at"] != soon {
 		t.Fatalf("the warning says when: %v", reqs[0].Body)
 	}
+}
+
+// A subscription sent again with its Idempotency-Key after the service
+// died between the write and the idempotency record (here: the record is
+// deleted) answers the subscription the first try made, secret and all:
+// one subscription, signing with the secret both answers gave.
+func TestSubscribeRetriedAfterALostIdempotencyRecordSubscribesOnce(t *testing.T) {
+	e := boot(t)
+	hosp := e.iss.Org(t, auth.Hospital, "420100")
+	r := newReceiver(t)
+	body := `{"url":"` + r.url() + `","events":["need.stale"]}`
+	var first testkit.Response
+	for try := range 2 {
+		res := testkit.Call(t, e.m.Handler(), e.doc, "POST", "/v1/webhooks", hosp.Token, body, "Idempotency-Key", "subscribe-once")
+		if _, err := e.m.P.DB.Collection("idempotency_keys").DeleteMany(context.Background(), bson.D{}); err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != 201 {
+			t.Fatalf("subscribe (try %d): %d %s", try+1, res.Status, res.Body)
+		}
+		if try == 0 {
+			first = res
+		} else if res.Object()["id"] != first.Object()["id"] || res.Object()["secret"] != first.Object()["secret"] {
+			t.Fatalf("the same subscription again answered %s; the first try %s", res.Body, first.Body)
+		}
+	}
+	if ids := listIDs(t, e, hosp.Token); len(ids) != 1 {
+		t.Fatalf("%d subscriptions, want 1: %v", len(ids), ids)
+	}
+	r.setSecret(first.Object()["secret"].(string))
+	e.publish(t, events.MustNew("demand", events.NeedStale{NeedID: "n1", HospitalID: hosp.ID, Item: "goggles", Region: "420100", Status: "stale"},
+		events.Meta{Subject: "n1", OrgID: hosp.ID, Item: "goggles"}))
+	// Signed with the secret both answers gave.
+	testkit.Eventually(t, 10*time.Second, func() bool { return len(r.appliedEvents()) == 1 }, "need.stale delivered")
 }
