@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -31,6 +33,22 @@ type CorrectInput struct {
 	// record, else only those whose envelope names it.
 	By        string
 	Regulator bool
+	// Key is the request's key (httpx.RequestKey) when it carried an
+	// Idempotency-Key: the correction's event id derives from it (KeyedID).
+	Key string
+}
+
+// KeyedID is the event id of a record the audit service makes for a
+// request sent with an Idempotency-Key (key is httpx.RequestKey), or ""
+// for none: the same request sent again after the process died between
+// the append and the idempotency record makes the same event, which the
+// log already holds, so it is recorded once and answered as recorded.
+func KeyedID(key string) string {
+	if key == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte("audit/" + key))
+	return "evt_" + hex.EncodeToString(h[:11])
 }
 
 // Correct records a correction: a new record_corrected record pointing at
@@ -76,7 +94,7 @@ func (a *App) Correct(ctx context.Context, in CorrectInput) (Listed, error) {
 	ev, err := events.New(Source, events.RecordCorrected{
 		CorrectsEventID: orig.ID, CorrectsIndex: i, CorrectsType: orig.Type,
 		Reason: in.Reason, Corrected: in.Corrected, CorrectedBy: in.By,
-	}, events.Meta{Subject: orig.Subject, OrgID: orig.OrgID, Item: orig.Item, Time: a.Now()})
+	}, events.Meta{ID: KeyedID(in.Key), Subject: orig.Subject, OrgID: orig.OrgID, Item: orig.Item, Time: a.Now()})
 	if err != nil {
 		return Listed{}, err
 	}
@@ -86,11 +104,23 @@ func (a *App) Correct(ctx context.Context, in CorrectInput) (Listed, error) {
 // record appends an event the audit service makes itself (a correction, a
 // review) and announces it on its stream. An announcement that fails is
 // logged as what, not returned: the event is recorded all the same, the
-// log is the record, and followers of the stream miss this one.
+// log is the record, and followers of the stream miss this one. An event
+// the log already holds (a keyed request sent again, KeyedID) is answered
+// and announced as recorded (the first try may have died before
+// announcing it; the stream drops a repeat by its id).
 func (a *App) record(ctx context.Context, ev events.Envelope, what string) (Listed, error) {
-	n, _, err := a.Append(ctx, ev)
+	n, appended, err := a.Append(ctx, ev)
 	if err != nil {
 		return Listed{}, err
+	}
+	if !appended {
+		r, err := a.Log.Record(ctx, n)
+		if err != nil {
+			return Listed{}, err
+		}
+		if ev, err = r.Envelope(); err != nil {
+			return Listed{}, err
+		}
 	}
 	if a.Publisher != nil {
 		if err := a.Publisher.Publish(ctx, ev); err != nil {

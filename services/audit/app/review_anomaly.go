@@ -30,6 +30,8 @@ type ReviewInput struct {
 	Note      string
 	// By is the reviewing regulator's organization.
 	By string
+	// Key is the request's key (httpx.RequestKey), as for CorrectInput.
+	Key string
 }
 
 // ReviewAnomaly records that a regulator reviewed a raised anomaly, with a
@@ -61,7 +63,7 @@ func (a *App) ReviewAnomaly(ctx context.Context, in ReviewInput) (Listed, error)
 		return Listed{}, domain.ErrAnomalyNotFound
 	}
 	ev, err := events.New(Source, events.AnomalyReviewed{AnomalyID: found.ID, Rule: found.Rule, Note: in.Note, ReviewedBy: in.By},
-		events.Meta{Subject: found.ID, OrgID: in.By, Item: found.Item, Time: a.Now()})
+		events.Meta{ID: KeyedID(in.Key), Subject: found.ID, OrgID: in.By, Item: found.Item, Time: a.Now()})
 	if err != nil {
 		return Listed{}, err
 	}

@@ -319,7 +319,7 @@ func (h handlers) correct(c echo.Context) error {
 	cl := auth.From(c)
 	l, err := h.app.Correct(c.Request().Context(), app.CorrectInput{
 		EventID: req.EventID, Reason: req.Reason, Corrected: req.Corrected,
-		By: cl.OrgID, Regulator: cl.Role == auth.Regulator,
+		By: cl.OrgID, Regulator: cl.Role == auth.Regulator, Key: httpx.RequestKey(c),
 	})
 	if err != nil {
 		return err
@@ -342,7 +342,7 @@ func (h handlers) reviewAnomaly(c echo.Context) error {
 	if err != nil {
 		return apperr.New(apperr.Invalid, "the anomaly id in the path is not validly escaped")
 	}
-	l, err := h.app.ReviewAnomaly(c.Request().Context(), app.ReviewInput{AnomalyID: id, Note: req.Note, By: auth.From(c).OrgID})
+	l, err := h.app.ReviewAnomaly(c.Request().Context(), app.ReviewInput{AnomalyID: id, Note: req.Note, By: auth.From(c).OrgID, Key: httpx.RequestKey(c)})
 	if err != nil {
 		return err
 	}
