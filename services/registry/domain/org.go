@@ -49,6 +49,11 @@ type Token struct {
 	ID        string
 	CreatedAt time.Time
 	RevokedAt *time.Time
+	// RevokedKey is the request key (httpx.RequestKey) of the revocation
+	// when it carried an Idempotency-Key: the same revocation sent again
+	// after the process died before recording its answer is answered as
+	// done, not refused as already revoked.
+	RevokedKey string
 }
 
 // Errors.

@@ -113,7 +113,7 @@ func (h handlers) issueToken(c echo.Context) error {
 
 func (h handlers) revokeToken(c echo.Context) error {
 	id := c.Param("token_id")
-	if err := h.app.RevokeToken(c.Request().Context(), id); err != nil {
+	if err := h.app.RevokeToken(c.Request().Context(), id, httpx.RequestKey(c)); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"token_id": id, "revoked": true})

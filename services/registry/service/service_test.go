@@ -128,6 +128,22 @@ func TestCreateOrgRetriedAfterALostIdempotencyRecordCreatesOnce(t *testing.T) {
 	if items, _ := list["items"].([]any); len(items) != 1 {
 		t.Errorf("%d organizations, want 1: %v", len(items), list)
 	}
+	// A revocation sent again the same way is done, not refused.
+	var issued struct {
+		TokenID string `json:"token_id"`
+	}
+	_ = json.Unmarshal([]byte(tok), &issued)
+	if issued.TokenID == "" {
+		t.Fatalf("no token id in %s", tok)
+	}
+	code, first = send("DELETE", "/v1/tokens/"+issued.TokenID, "")
+	if again, revokedAgain := send("DELETE", "/v1/tokens/"+issued.TokenID, ""); code != 200 || again != 200 || revokedAgain != first {
+		t.Fatalf("the same revocation again: %d %s, then %d %s", code, first, again, revokedAgain)
+	}
+	// Another revocation of a revoked token is refused.
+	if code, p := call(t, h, "DELETE", "/v1/tokens/"+issued.TokenID, operator, ""); code != 409 {
+		t.Fatalf("a new revocation of a revoked token: %d %v", code, p)
+	}
 }
 
 func TestValidationAnswers422WithFields(t *testing.T) {

@@ -43,9 +43,10 @@ func NewOrgs(db *mongo.Database, relay *outbox.Relay) *Orgs {
 }
 
 type tokenDoc struct {
-	ID        string     `bson:"id"`
-	CreatedAt time.Time  `bson:"created_at"`
-	RevokedAt *time.Time `bson:"revoked_at,omitempty"`
+	ID         string     `bson:"id"`
+	CreatedAt  time.Time  `bson:"created_at"`
+	RevokedAt  *time.Time `bson:"revoked_at,omitempty"`
+	RevokedKey string     `bson:"revoked_key,omitempty"`
 }
 
 type orgDoc struct {
