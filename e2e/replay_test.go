@@ -14,12 +14,15 @@ import (
 // of GET /v1/audit/events) and replays it with the matcher's replay: every
 // allocation the policy issued must be recomputed identically, whatever
 // order the audit read the matcher's input streams in. The audit may still
-// be reading the streams, so an export that names inputs the log lacks
-// yet is tried again, up to 20 s.
+// be reading the streams (it appends one event at a time, across every
+// stream; on a loaded machine it can be a minute behind), and an export
+// taken before it caught up lacks inputs or allocations: it is exported
+// and replayed again until it agrees, for up to two minutes.
 func replayAgrees(t *testing.T, reg client) replay.Report {
 	t.Helper()
 	var rep replay.Report
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
+	tries := 0
 	for {
 		var log bytes.Buffer
 		cursor := ""
@@ -47,6 +50,10 @@ func replayAgrees(t *testing.T, reg client) replay.Report {
 		if time.Now().After(deadline) {
 			t.Fatalf("the audit log does not replay: %d of %d allocations agreed; %+v", rep.Agreed, rep.Issued, rep.Mismatches)
 		}
-		time.Sleep(200 * time.Millisecond)
+		if tries++; tries%10 == 1 {
+			t.Logf("an export of %d events does not replay yet (%d of %d agreed; %d mismatches); the audit may be behind",
+				rep.Events, rep.Agreed, rep.Issued, len(rep.Mismatches))
+		}
+		time.Sleep(time.Second)
 	}
 }
