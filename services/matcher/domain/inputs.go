@@ -1,7 +1,5 @@
 package domain
 
-import "maps"
-
 // Input is the event a projection (a hospital, need, offer or stock
 // report) was last written from: the stream it came on, its sequence
 // number in that stream, and its id. Stored with the projection in the
@@ -21,10 +19,6 @@ type Input struct {
 // replay can apply the streams in the order this matcher did, whatever
 // order they reached the audit log in.
 type Inputs map[string]string
-
-// Clone is a copy the caller may keep: the matcher's own map changes with
-// every event it applies.
-func (in Inputs) Clone() Inputs { return maps.Clone(in) }
 
 // LatestInputs is, per stream, the input with the highest sequence number:
 // how far the projections have read each stream. They hold every event
